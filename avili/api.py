@@ -1,0 +1,183 @@
+"""The functions the CLI calls, one per stage: read inputs, run the stage, write outputs
+atomically, return a summary dict. Usable from Python scripts the same way.
+
+No function here prints, exits or picks file names: callers pass every path.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from avili.artifacts import atomic_output, file_sha256, ids_sha256, provenance
+from avili.config import DistillConfig, EvalConfig, GraphConfig, SyntheticConfig, TeachConfig
+from avili.data.schema import read_dataset, write_dataset
+from avili.data.softlabels import align_to_dataset, load_soft_labels, save_soft_labels
+from avili.errors import AviliError
+from avili.graph.graphfile import check_classes, load_graph, save_graph
+from avili.progress import Progress
+
+PathLike = str | os.PathLike
+
+
+def extract_synthetic(cfg: SyntheticConfig, out: PathLike, planted_out: PathLike
+                      ) -> dict[str, Any]:
+    """Generate the synthetic benchmark; write the dataset (HDF5) and planted graph (NPZ)."""
+    from avili.data.synthetic import generate
+
+    ds, planted = generate(cfg)
+    write_dataset(ds, out)
+    save_graph(planted, planted_out)
+    counts = {s: int((ds.split == s).sum()) for s in ("train", "val", "test")}
+    return {"out": str(out), "planted": str(planted_out), "clips": len(ds),
+            "classes": ds.num_classes, "planted_links": len(planted.edges()), **counts}
+
+
+def teach(data: PathLike, cfg: TeachConfig, out: PathLike, soft_out: PathLike,
+          progress: Progress | None = None) -> dict[str, Any]:
+    """Train the AV-SAL teacher; write its checkpoint and the soft labels of every clip."""
+    from avili.checkpoint import save_checkpoint
+    from avili.train.teach import train_teacher
+
+    ds = read_dataset(data, events=False)
+    result = train_teacher(ds, cfg, progress)
+    record = provenance("teacher", cfg, {"data": data}, seed=cfg.seed,
+                        clip_ids_sha256=ids_sha256(ds.clip_id.tolist()),
+                        temperatures=result.temperatures)
+    save_checkpoint(out, "teacher", _payload(result.model, cfg, ds, result.fit,
+                                             temperatures=result.temperatures), record)
+    result.soft.provenance = {**record, "kind": "soft_labels",
+                              "teacher": {"path": os.fspath(out), "sha256": file_sha256(out)}}
+    save_soft_labels(result.soft, soft_out)
+    return {"out": str(out), "soft_out": str(soft_out), "best_epoch": result.fit.best_epoch,
+            "val_bce": -result.fit.best_score, "temperatures": result.temperatures}
+
+
+def infer_graph(soft_path: PathLike, cfg: GraphConfig, out: PathLike,
+                csv_out: PathLike | None = None, class_names: Sequence[str] | None = None
+                ) -> dict[str, Any]:
+    """GRaSP on soft labels; write the graph NPZ (and CSV edge list when asked)."""
+    from avili.graph.discovery import infer_graph as discover
+
+    soft = load_soft_labels(soft_path, class_names)
+    graph = discover(soft, cfg)
+    graph.provenance = provenance("graph", cfg, {"soft": soft_path}, seed=cfg.seed,
+                                  **graph.provenance,
+                                  clip_ids_sha256=soft.provenance.get("clip_ids_sha256"))
+    save_graph(graph, out, csv_out)
+    return {"out": str(out), "graph": graph, "edges": len(graph.edges()),
+            "transform": graph.provenance["transform"]}
+
+
+def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | None = None,
+            graph: PathLike | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    """Train the student (metric loss + LIR); write its checkpoint."""
+    from avili.checkpoint import save_checkpoint
+    from avili.train.distill import train_student
+
+    ds = read_dataset(data, events=False)
+    soft_labels = g = None
+    if soft is not None:
+        soft_labels = align_to_dataset(load_soft_labels(soft), ds.clip_id, ds.class_names, data)
+    if graph is not None:
+        g = load_graph(graph)
+        check_classes(g, ds.class_names, data)
+    result = train_student(ds, cfg, soft_labels, g, progress)
+    inputs = {k: v for k, v in {"data": data, "soft": soft, "graph": graph}.items() if v}
+    record = provenance("student", cfg, inputs, seed=cfg.seed,
+                        clip_ids_sha256=ids_sha256(ds.clip_id.tolist()))
+    save_checkpoint(out, "student", _payload(result.model, cfg, ds, result.fit,
+                                             links=result.links.tolist()), record)
+    return {"out": str(out), "best_epoch": result.fit.best_epoch,
+            "val_avg_mAP": result.fit.best_score}
+
+
+def _payload(model: Any, cfg: Any, ds: Any, fit: Any, **extra: Any) -> dict[str, Any]:
+    return {"config": asdict(cfg), "state_dict": model.state_dict(),
+            "class_names": list(ds.class_names),
+            "dims": {"audio": int(ds.audio.shape[1]), "visual": int(ds.visual.shape[1])},
+            "history": fit.history, "best_epoch": int(fit.best_epoch),
+            "best_score": float(fit.best_score), "extra": extra}
+
+
+def load_student(path: PathLike) -> tuple[Any, dict[str, Any]]:
+    """Rebuild a student from its checkpoint (safe loading). Returns (model, checkpoint)."""
+    from avili.checkpoint import load_checkpoint
+    from avili.config import config_from_dict
+    from avili.models import build_student
+
+    ckpt = load_checkpoint(path, "student")
+    cfg = config_from_dict(DistillConfig, ckpt["config"])
+    model = build_student(ckpt["dims"]["audio"], ckpt["dims"]["visual"], cfg.hidden,
+                          cfg.embed_dim, cfg.dropout)
+    try:
+        model.load_state_dict(ckpt["state_dict"])
+    except (RuntimeError, KeyError) as exc:
+        raise AviliError(f"weights do not fit the stored config ({str(exc)[:100]})", path) from None
+    model.eval()
+    return model, ckpt
+
+
+def _student_and_data(model_path: PathLike, data: PathLike, events: bool) -> tuple[Any, Any]:
+    model, ckpt = load_student(model_path)
+    ds = read_dataset(data, events=events)
+    if list(ckpt["class_names"]) != list(ds.class_names):
+        raise AviliError(f"model {model_path} does not match {data}: trained on other classes")
+    dims = (ds.audio.shape[1], ds.visual.shape[1])
+    if dims != (ckpt["dims"]["audio"], ckpt["dims"]["visual"]):
+        raise AviliError(f"model {model_path} does not match {data}: it expects feature sizes "
+                         f"{ckpt['dims']['audio']}/{ckpt['dims']['visual']}, the data has "
+                         f"{dims[0]}/{dims[1]}")
+    return model, ds
+
+
+def evaluate(model_path: PathLike, data: PathLike, cfg: EvalConfig,
+             save_embeddings: PathLike | None = None) -> dict[str, Any]:
+    """Standard mAP (a2v, v2a, average) on one split; optionally save its embeddings."""
+    from avili.evaluate import embed, relevance
+    from avili.metrics import cross_modal_map
+
+    model, ds = _student_and_data(model_path, data, events=cfg.relevance == "events")
+    part = ds.subset(cfg.split)
+    audio, visual = embed(model, part)
+    metrics = cross_modal_map(audio, visual, *relevance(part, cfg.relevance))
+    if save_embeddings is not None:
+        with atomic_output(save_embeddings) as tmp:
+            with open(tmp, "wb") as handle:
+                np.savez(handle, audio=audio, visual=visual, clip_id=part.clip_id,
+                         label=part.label, class_names=np.array(part.class_names))
+    return {"model": str(model_path), "data": str(data), "split": cfg.split,
+            "relevance": cfg.relevance, **metrics}
+
+
+def retrieve(model_path: PathLike, data: PathLike, query: str, k: int = 10,
+             direction: str = "a2v", split: str | None = None) -> dict[str, Any]:
+    """Top-k cross-modal search for one clip id. The gallery is ``split`` (default: the
+    query clip's own split), in the other modality. Scores are cosine similarities."""
+    from avili.evaluate import embed
+
+    if k < 1:
+        raise AviliError(f"--k must be at least 1, got {k}")
+    if direction not in ("a2v", "v2a"):
+        raise AviliError(f"unknown direction {direction!r}; expected a2v or v2a")
+    model, ds = _student_and_data(model_path, data, events=False)
+    where = np.flatnonzero(ds.clip_id == query)
+    if where.size == 0:
+        raise AviliError(f"query clip id {query!r} is not in the dataset", data)
+    gallery = ds.subset(split or str(ds.split[where[0]]))
+    query_ds = ds.subset(str(ds.split[where[0]]))
+    qa, qv = embed(model, query_ds)
+    row = int(np.flatnonzero(query_ds.clip_id == query)[0])
+    ga, gv = embed(model, gallery)
+    q, g = (qa[row], gv) if direction == "a2v" else (qv[row], ga)
+    scores = g @ q
+    top = np.argsort(-scores, kind="stable")[:k]
+    hits = [{"rank": r + 1, "clip_id": str(gallery.clip_id[i]),
+             "class": gallery.class_names[int(gallery.label[i])], "score": float(scores[i])}
+            for r, i in enumerate(top)]
+    return {"query": query, "query_class": ds.class_names[int(ds.label[where[0]])],
+            "direction": direction, "gallery_size": len(gallery), "hits": hits}

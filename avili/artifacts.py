@@ -1,0 +1,102 @@
+"""Writing artifacts safely and recording where they came from.
+
+Every output goes through :func:`atomic_output`: it is written to a temporary file in
+the destination folder, flushed to disk, then renamed over the final name, so an
+interrupted run never leaves a half-written file under the name a finished one uses.
+Every artifact carries a provenance record (:func:`provenance`) as JSON.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+from avili import __version__
+from avili.errors import AviliError
+
+
+def check_output(path: str | os.PathLike, overwrite: bool) -> Path:
+    """Refuse an existing output unless ``overwrite``; make sure its folder exists."""
+    out = Path(path)
+    if out.exists() and not overwrite:
+        raise AviliError("output exists; pass --overwrite to replace it", out)
+    if out.exists() and out.is_dir():
+        raise AviliError("output is a directory, expected a file path", out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success fsync it and rename it into place.
+
+    On any exception the temporary file is removed and ``path`` is left untouched.
+    """
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, final)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ids_sha256(clip_ids: Sequence[str]) -> str:
+    """Hex SHA-256 of an ordered clip-id list (newline-joined UTF-8)."""
+    return hashlib.sha256("\n".join(map(str, clip_ids)).encode("utf-8")).hexdigest()
+
+
+def to_jsonable(value: Any) -> Any:
+    """Dataclasses, paths and numpy scalars to plain JSON values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if hasattr(value, "item") and callable(value.item):
+        return value.item()
+    return value
+
+
+def provenance(kind: str, config: Any, inputs: Mapping[str, str | os.PathLike] | None = None,
+               **extra: Any) -> dict:
+    """The record stored in every artifact: kind, avili version, resolved config, inputs.
+
+    ``inputs`` maps a role (``"data"``, ``"soft"``...) to a file; each is recorded with its
+    path and SHA-256. No timestamps, so the same run gives byte-identical artifacts.
+    """
+    record: dict[str, Any] = {"kind": kind, "avili_version": __version__,
+                              "config": to_jsonable(config), "inputs": {}}
+    for role, path in (inputs or {}).items():
+        record["inputs"][role] = {"path": os.fspath(path), "sha256": file_sha256(path)}
+    record.update(to_jsonable(extra))
+    return record
+
+
+def dumps(record: Mapping[str, Any]) -> str:
+    """Canonical JSON (sorted keys) for embedding in artifacts."""
+    return json.dumps(to_jsonable(record), sort_keys=True)

@@ -1,0 +1,57 @@
+"""Checkpoints (.pt) hold only tensors, strings and numbers, and are always loaded with
+``torch.load(..., weights_only=True)``: a file that needs unpickling of arbitrary objects
+is refused, never executed.
+
+Keys: ``schema`` (``avili.checkpoint``), ``kind`` (``teacher`` or ``student``),
+``avili_version``, ``config`` (the stage config as a dict), ``state_dict`` (weights and the
+feature standardization buffers), ``class_names``, ``dims`` ({"audio": Da, "visual": Dv}),
+``history`` (per-epoch loss terms and validation score), ``best_epoch``, ``best_score``,
+``extra`` (kind-specific numbers), ``provenance`` (JSON string).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from avili import __version__
+from avili.artifacts import atomic_output, dumps
+from avili.errors import AviliError
+
+SCHEMA = "avili.checkpoint"
+
+
+def save_checkpoint(path: str | os.PathLike, kind: str, payload: dict[str, Any],
+                    record: dict[str, Any]) -> Path:
+    """Write ``payload`` (config, state_dict, class_names, ...) atomically with provenance."""
+    content = {"schema": SCHEMA, "kind": kind, "avili_version": __version__,
+               "provenance": dumps(record), **payload}
+    with atomic_output(path) as tmp:
+        torch.save(content, tmp)
+    return Path(path)
+
+
+def load_checkpoint(path: str | os.PathLike, kind: str) -> dict[str, Any]:
+    """Load safely and check schema and kind; clear errors for anything else."""
+    path = Path(path)
+    if not path.is_file():
+        raise AviliError("file not found", path)
+    try:
+        content = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise AviliError("checkpoint needs unsafe unpickling (arbitrary code); refused",
+                         path) from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise AviliError(f"not a readable avili checkpoint ({first[:120]})", path) from None
+    if not isinstance(content, dict) or content.get("schema") != SCHEMA:
+        raise AviliError("not an avili checkpoint", path)
+    if content.get("kind") != kind:
+        raise AviliError(f"is a {content.get('kind')} checkpoint, expected a {kind} checkpoint",
+                         path)
+    return content

@@ -1,0 +1,113 @@
+"""One typed config dataclass per stage. CLI flags map onto these fields one to one, and
+the resolved config is written into every artifact the stage produces.
+
+This module imports nothing heavy, so the CLI can build configs before torch loads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping
+
+
+@dataclass
+class SyntheticConfig:
+    """``avili extract --synthetic``: an AVE-like dataset with planted latent interactions."""
+
+    classes: int = 15
+    clips: int = 4000
+    audio_dim: int = 128
+    visual_dim: int = 1024
+    latent_dim: int = 32
+    rules: int = 15  # planted cross-class links, spread over all four modality pairings
+    rule_prob_min: float = 0.5
+    rule_prob_max: float = 0.8
+    primary_strength_min: float = 0.4  # per-modality intensity of the annotated event
+    primary_strength_max: float = 1.0
+    secondary_strength_min: float = 0.4  # intensity of a co-occurring, unannotated event
+    secondary_strength_max: float = 1.0
+    background_rate: float = 0.02  # per clip, class and modality
+    latent_noise: float = 0.35
+    feature_noise: float = 0.1
+    val_fraction: float = 0.15
+    test_fraction: float = 0.25
+    seed: int = 0
+
+
+@dataclass
+class TeachConfig:
+    """``avili teach``: the AV-SAL teacher (per-modality sigmoid heads + alignment)."""
+
+    epochs: int = 40
+    batch_size: int = 128
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    hidden: int = 256
+    dropout: float = 0.3
+    align_weight: float = 1.0
+    calibrate: bool = True
+    seed: int = 0
+    device: str = "auto"
+
+
+@dataclass
+class GraphConfig:
+    """``avili infer-graph``: GRaSP (causal-learn) on train-split soft labels."""
+
+    lambda_value: float = 2.0
+    depth: int = 3
+    transform: str = "auto"  # auto | logit | none; auto = logit when all values lie in [0, 1]
+    top_k: int = 0  # 0 keeps every edge GRaSP finds
+    split: str = "train"
+    seed: int = 0
+
+
+@dataclass
+class DistillConfig:
+    """``avili distill``: the student, a cross-modal metric loss plus LIR."""
+
+    loss: str = "triplet"
+    epochs: int = 40
+    batch_size: int = 128
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    hidden: int = 512
+    embed_dim: int = 128
+    dropout: float = 0.2
+    margin: float = 0.3
+    lir_weight: float = 1.0
+    seed: int = 0
+    device: str = "auto"
+
+
+@dataclass
+class EvalConfig:
+    """``avili eval``: standard mAP over the full ranked gallery."""
+
+    split: str = "test"
+    relevance: str = "label"
+
+
+@dataclass
+class DemoConfig:
+    """``avili demo``: the whole pipeline on the synthetic default, baseline vs LIR."""
+
+    synthetic: SyntheticConfig = field(default_factory=SyntheticConfig)
+    teach: TeachConfig = field(default_factory=TeachConfig)
+    graph: GraphConfig = field(default_factory=GraphConfig)
+    distill: DistillConfig = field(default_factory=DistillConfig)
+
+
+def config_from_dict(cls: type, values: Mapping[str, Any]) -> Any:
+    """Rebuild a flat config dataclass from a stored dict, ignoring unknown keys."""
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in values.items() if k in names})
+
+
+def replace_seed(cfg: DemoConfig, seed: int) -> DemoConfig:
+    """The demo config with one seed for every stage."""
+    from dataclasses import replace
+
+    return DemoConfig(synthetic=replace(cfg.synthetic, seed=seed),
+                      teach=replace(cfg.teach, seed=seed), graph=replace(cfg.graph, seed=seed),
+                      distill=replace(cfg.distill, seed=seed))

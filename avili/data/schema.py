@@ -1,0 +1,209 @@
+"""The avili dataset: one HDF5 file, validated on open. The only module that imports h5py.
+
+Layout (schema ``avili.dataset``, version 1), N clips, C classes:
+
+==================  ==============  =============================================
+key                 dtype / shape   meaning
+==================  ==============  =============================================
+``audio``           float32 (N, Da) clip-level audio features
+``visual``          float32 (N, Dv) clip-level visual features
+``label``           int64 (N,)      annotated class in [0, C)
+``split``           str (N,)        ``train``, ``val`` or ``test``
+``clip_id``         str (N,)        unique clip identifiers
+``class_names``     str (C,)        class names, in label order
+``audio_events``    uint8 (N, C)    optional per-modality event truth (evaluation only)
+``visual_events``   uint8 (N, C)    optional, likewise
+==================  ==============  =============================================
+
+File attributes: ``schema`` = ``avili.dataset``, ``schema_version`` = 1, ``provenance``
+(JSON). Training code never reads the ``*_events`` keys.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from avili.artifacts import atomic_output, dumps
+from avili.errors import AviliError
+
+SCHEMA = "avili.dataset"
+SCHEMA_VERSION = 1
+SPLITS = ("train", "val", "test")
+EVENT_KEYS = ("audio_events", "visual_events")
+
+
+@dataclass
+class Dataset:
+    """In-memory dataset. Shapes: audio (N, Da) float32, visual (N, Dv) float32,
+    label (N,) int64, split (N,) str, clip_id (N,) str, events (N, C) uint8 or None."""
+
+    audio: np.ndarray
+    visual: np.ndarray
+    label: np.ndarray
+    split: np.ndarray
+    clip_id: np.ndarray
+    class_names: list[str]
+    audio_events: np.ndarray | None = None
+    visual_events: np.ndarray | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def __len__(self) -> int:
+        return int(self.label.shape[0])
+
+    def indices(self, split: str) -> np.ndarray:
+        """(n,) int64 row indices of one split; raises if the split is empty."""
+        if split not in SPLITS:
+            raise AviliError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
+        idx = np.flatnonzero(self.split == split)
+        if idx.size == 0:
+            raise AviliError(f"split {split!r} is empty", self.path)
+        return idx
+
+    def subset(self, split: str) -> "Dataset":
+        """The rows of one split, as a new Dataset."""
+        idx = self.indices(split)
+        pick = lambda a: None if a is None else a[idx]  # noqa: E731
+        return replace(self, audio=self.audio[idx], visual=self.visual[idx],
+                       label=self.label[idx], split=self.split[idx],
+                       clip_id=self.clip_id[idx], audio_events=pick(self.audio_events),
+                       visual_events=pick(self.visual_events))
+
+
+def validate(ds: Dataset, path: str | os.PathLike | None = None) -> None:
+    """Check shapes, dtypes, ranges, NaNs, split names and id uniqueness.
+
+    Raises :class:`AviliError` naming ``path`` and the first problem found.
+    """
+    where = path if path is not None else ds.path
+    n = ds.label.shape[0] if ds.label.ndim == 1 else -1
+    _check(ds.label.ndim == 1, f"'label' must be 1-D (N,), found shape {ds.label.shape}", where)
+    _check(n > 0, "dataset has no clips", where)
+    for key in ("audio", "visual"):
+        arr = getattr(ds, key)
+        _check(arr.ndim == 2, f"'{key}' must be 2-D (N, D), found shape {arr.shape}", where)
+        _check(arr.shape[0] == n, f"'{key}' has {arr.shape[0]} rows but 'label' has {n}", where)
+        _check(np.isfinite(arr).all(), f"'{key}' contains NaN or Inf values "
+               f"({int((~np.isfinite(arr)).any(axis=1).sum())} clips)", where)
+    for key in ("split", "clip_id"):
+        arr = getattr(ds, key)
+        _check(arr.shape == (n,), f"'{key}' must have shape ({n},), found {arr.shape}", where)
+    c = len(ds.class_names)
+    _check(c >= 2, f"need at least 2 class names, found {c}", where)
+    _check(len(set(ds.class_names)) == c, "class names are not unique", where)
+    bad = (ds.label < 0) | (ds.label >= c)
+    if bad.any():
+        raise AviliError(f"'label' values must lie in [0, {c}); found {int(ds.label[bad][0])} "
+                         f"({int(bad.sum())} clips out of range)", where)
+    unknown = sorted(set(ds.split.tolist()) - set(SPLITS))
+    _check(not unknown, f"'split' has unknown values {unknown}; expected {list(SPLITS)}", where)
+    _check(len(np.unique(ds.clip_id)) == n, "'clip_id' values are not unique", where)
+    _check(len(np.unique(ds.label)) >= 2, "all clips carry one class; need at least 2", where)
+    for key in EVENT_KEYS:
+        arr = getattr(ds, key)
+        if arr is not None:
+            _check(arr.shape == (n, c), f"'{key}' must have shape ({n}, {c}), found {arr.shape}",
+                   where)
+
+
+def _check(ok: bool, message: str, path: str | os.PathLike | None) -> None:
+    if not ok:
+        raise AviliError(message, path)
+
+
+def write_dataset(ds: Dataset, path: str | os.PathLike) -> Path:
+    """Validate ``ds`` and write it atomically to ``path`` (HDF5)."""
+    import h5py
+
+    validate(ds, path)
+    strings = h5py.string_dtype("utf-8")
+    with atomic_output(path) as tmp:
+        with h5py.File(tmp, "w") as f:
+            f.attrs["schema"] = SCHEMA
+            f.attrs["schema_version"] = SCHEMA_VERSION
+            f.attrs["provenance"] = dumps(ds.provenance)
+            f.create_dataset("audio", data=ds.audio.astype(np.float32))
+            f.create_dataset("visual", data=ds.visual.astype(np.float32))
+            f.create_dataset("label", data=ds.label.astype(np.int64))
+            f.create_dataset("split", data=ds.split.astype(object), dtype=strings)
+            f.create_dataset("clip_id", data=ds.clip_id.astype(object), dtype=strings)
+            f.create_dataset("class_names", data=np.array(ds.class_names, dtype=object),
+                             dtype=strings)
+            for key in EVENT_KEYS:
+                if getattr(ds, key) is not None:
+                    f.create_dataset(key, data=getattr(ds, key).astype(np.uint8))
+    return Path(path)
+
+
+def read_dataset(path: str | os.PathLike, events: bool = True) -> Dataset:
+    """Open and validate an avili dataset. ``events=False`` skips the evaluation-only keys."""
+    import h5py
+
+    path = Path(path)
+    if not path.is_file():
+        raise AviliError("file not found", path)
+    try:
+        with h5py.File(path, "r") as f:
+            return _read_open(f, path, events)
+    except OSError as exc:
+        raise AviliError(f"not a readable HDF5 file ({_first_line(exc)})", path) from None
+
+
+def _read_open(f: Any, path: Path, events: bool) -> Dataset:
+    schema = f.attrs.get("schema")
+    if schema != SCHEMA:
+        raise AviliError(f"not an avili dataset (schema attribute {schema!r}, expected "
+                         f"{SCHEMA!r}); convert published features with 'avili extract'", path)
+    version = int(f.attrs.get("schema_version", -1))
+    if version != SCHEMA_VERSION:
+        raise AviliError(f"dataset schema version {version} is not supported "
+                         f"(this avili reads version {SCHEMA_VERSION})", path)
+    required = ("audio", "visual", "label", "split", "clip_id", "class_names")
+    missing = [k for k in required if k not in f]
+    if missing:
+        raise AviliError(f"missing required key(s) {missing}", path)
+    ds = Dataset(
+        audio=_numeric(f, "audio", np.float32, path), visual=_numeric(f, "visual", np.float32, path),
+        label=_integer(f, "label", path), split=_strings(f["split"][()]),
+        clip_id=_strings(f["clip_id"][()]), class_names=_strings(f["class_names"][()]).tolist(),
+        provenance=json.loads(f.attrs.get("provenance", "{}")), path=path)
+    if events:
+        for key in EVENT_KEYS:
+            if key in f:
+                setattr(ds, key, f[key][()].astype(np.uint8))
+    validate(ds, path)
+    return ds
+
+
+def _numeric(f: Any, key: str, dtype: type, path: Path) -> np.ndarray:
+    arr = f[key][()]
+    if not np.issubdtype(arr.dtype, np.number):
+        raise AviliError(f"'{key}' must be numeric, found dtype {arr.dtype}", path)
+    return np.asarray(arr, dtype=dtype)
+
+
+def _integer(f: Any, key: str, path: Path) -> np.ndarray:
+    arr = f[key][()]
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise AviliError(f"'{key}' must hold integers, found dtype {arr.dtype}", path)
+    return arr.astype(np.int64)
+
+
+def _strings(arr: np.ndarray) -> np.ndarray:
+    arr = np.atleast_1d(arr)
+    return np.array([a.decode("utf-8") if isinstance(a, bytes) else str(a) for a in arr],
+                    dtype=object).astype(str)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

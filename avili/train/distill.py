@@ -1,0 +1,91 @@
+"""The student: audio and visual encoders into a shared space, trained with a cross-modal
+metric loss plus LIR. ``lir_weight = 0`` is the plain baseline (same loss, same batches)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from avili.config import DistillConfig
+from avili.data.schema import Dataset
+from avili.data.softlabels import SoftLabels
+from avili.errors import AviliError
+from avili.evaluate import evaluate_split
+from avili.graph.graphfile import Graph
+from avili.losses import METRIC_LOSSES, LatentInteractionRegularizer
+from avili.models import TwoTower, build_student
+from avili.progress import Progress
+from avili.train.loop import FitResult, fit, resolve_device, seed_everything
+
+
+@dataclass
+class StudentResult:
+    """The best-val-epoch model, the fit log, and the (C, C) class links LIR used."""
+
+    model: TwoTower
+    fit: FitResult
+    links: np.ndarray
+
+
+def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = None,
+                  graph: Graph | None = None, progress: Progress | None = None
+                  ) -> StudentResult:
+    """Train on the train split and keep the epoch with the best val average mAP.
+
+    ``soft`` must be aligned row-for-row with ``ds`` (see ``align_to_dataset``) and hold
+    probabilities; ``soft`` and ``graph`` are needed only when ``cfg.lir_weight > 0``.
+    """
+    if cfg.loss not in METRIC_LOSSES:
+        raise AviliError(f"unknown loss {cfg.loss!r}; expected one of {', '.join(METRIC_LOSSES)}")
+    device = resolve_device(cfg.device)
+    generator = seed_everything(cfg.seed)
+    train = ds.indices("train")
+    ds.indices("val")
+    model = build_student(ds.audio.shape[1], ds.visual.shape[1], cfg.hidden, cfg.embed_dim,
+                          cfg.dropout)
+    model.fit_standardizers(ds.audio[train], ds.visual[train])
+    model.to(device)
+    metric = METRIC_LOSSES[cfg.loss](margin=cfg.margin)
+    links = np.zeros((ds.num_classes, ds.num_classes), dtype=np.float32)
+    lir = None
+    if cfg.lir_weight > 0:
+        links = _lir_inputs(soft, graph)
+        lir = LatentInteractionRegularizer(torch.as_tensor(links)).to(device)
+    t = {k: torch.as_tensor(v[train], device=device) for k, v in
+         {"audio": ds.audio, "visual": ds.visual, "label": ds.label,
+          "soft_audio": soft.audio if lir else ds.audio[:, :0],
+          "soft_visual": soft.visual if lir else ds.visual[:, :0]}.items()}
+
+    def step(idx: torch.Tensor) -> dict[str, torch.Tensor]:
+        audio, visual = model(t["audio"][idx], t["visual"][idx])
+        terms = metric(audio, visual, t["label"][idx])
+        terms["total"] = terms["metric"]
+        if lir is not None:
+            terms.update(lir(audio, visual, t["label"][idx], t["soft_audio"][idx],
+                             t["soft_visual"][idx]))
+            terms["total"] = terms["total"] + cfg.lir_weight * terms["lir"]
+        return terms
+
+    def validate() -> float:
+        return evaluate_split(model, ds, "val", "label", device)["avg_mAP"]
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    result = fit(model, step, train.size, cfg.epochs, cfg.batch_size, optimizer, validate,
+                 generator, progress, "distill")
+    model.load_state_dict(result.best_state)
+    model.eval()
+    return StudentResult(model=model, fit=result, links=links)
+
+
+def _lir_inputs(soft: SoftLabels | None, graph: Graph | None) -> np.ndarray:
+    if soft is None or graph is None:
+        raise AviliError("LIR (--lir-weight > 0) needs --soft and --graph; "
+                         "use --lir-weight 0 for the plain baseline")
+    low, high = float(min(soft.audio.min(), soft.visual.min())), float(
+        max(soft.audio.max(), soft.visual.max()))
+    if low < 0 or high > 1:
+        raise AviliError(f"LIR weights pairs by soft-label probabilities, but these values span "
+                         f"[{low:.3g}, {high:.3g}], outside [0, 1]", soft.path)
+    return graph.class_links(positive_only=True)

@@ -1,0 +1,108 @@
+"""The shared training loop: seeded shuffling, named loss terms, per-epoch validation,
+and best-epoch selection on the validation split (never the test split)."""
+
+from __future__ import annotations
+
+import copy
+import random
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+
+from avili.errors import AviliError
+from avili.progress import NullProgress, Progress
+
+StepFn = Callable[[torch.Tensor], dict[str, torch.Tensor]]
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` picks CUDA when present, else the CPU; ``cuda`` without a GPU is an error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise AviliError("--device cuda requested but no CUDA device is available")
+    if name not in ("cpu", "cuda"):
+        raise AviliError(f"unknown device {name!r}; expected auto, cpu or cuda")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed ``random``, numpy and torch; return a CPU generator for batch shuffling."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+@dataclass
+class FitResult:
+    """best_state: weights of the best validation epoch; history: one dict per epoch with
+    the mean of each loss term and the validation score."""
+
+    best_state: dict[str, torch.Tensor]
+    best_epoch: int
+    best_score: float
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def fit(model: torch.nn.Module, step: StepFn, n_train: int, epochs: int, batch_size: int,
+        optimizer: torch.optim.Optimizer, validate: Callable[[], float],
+        generator: torch.Generator, progress: Progress | None = None,
+        description: str = "train") -> FitResult:
+    """Train for ``epochs`` over shuffled batches of ``n_train`` rows.
+
+    ``step(idx)`` returns named loss terms including ``"total"``, which is minimized.
+    ``validate()`` returns a score (higher is better) used to keep the best epoch.
+    """
+    progress = progress or NullProgress()
+    progress.start(description, epochs)
+    history: list[dict[str, float]] = []
+    best = FitResult(copy.deepcopy(model.state_dict()), -1, float("-inf"))
+    try:
+        for epoch in range(epochs):
+            terms = _train_epoch(model, step, n_train, batch_size, optimizer, generator)
+            model.eval()
+            with torch.no_grad():
+                terms["val_score"] = float(validate())
+            terms["epoch"] = epoch
+            history.append(terms)
+            if terms["val_score"] > best.best_score:
+                best = FitResult(copy.deepcopy(model.state_dict()), epoch, terms["val_score"])
+            progress.advance(1, f"loss {terms['total']:.4f} val {terms['val_score']:.4f}")
+    finally:
+        progress.stop()
+    best.history = history
+    return best
+
+
+def _train_epoch(model: torch.nn.Module, step: StepFn, n_train: int, batch_size: int,
+                 optimizer: torch.optim.Optimizer, generator: torch.Generator
+                 ) -> dict[str, float]:
+    model.train()
+    sums: dict[str, float] = {}
+    batches = torch.randperm(n_train, generator=generator).split(batch_size)
+    for idx in batches:
+        if idx.numel() < 2:
+            continue
+        terms = step(idx)
+        optimizer.zero_grad(set_to_none=True)
+        terms["total"].backward()
+        optimizer.step()
+        for name, value in terms.items():
+            sums[name] = sums.get(name, 0.0) + float(value.detach())
+    if not sums:
+        raise AviliError(f"no training batch: {n_train} training rows")
+    return {name: total / len(batches) for name, total in sums.items()}
+
+
+def predict(fn: Callable[[torch.Tensor], torch.Tensor], x: np.ndarray, device: torch.device,
+            batch_size: int = 4096) -> np.ndarray:
+    """Apply ``fn`` to (N, D) features in batches without gradients; (N, K) float32."""
+    out = []
+    with torch.no_grad():
+        for start in range(0, x.shape[0], batch_size):
+            chunk = torch.as_tensor(x[start:start + batch_size], device=device)
+            out.append(fn(chunk).float().cpu().numpy())
+    return np.concatenate(out, axis=0)

@@ -41,6 +41,8 @@ def load_checkpoint(path: str | os.PathLike, kind: str) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise AviliError("file not found", path)
+    if not zipfile.is_zipfile(path):
+        raise AviliError("not a readable avili checkpoint (not a torch .pt archive)", path)
     try:
         content = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:

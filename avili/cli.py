@@ -137,7 +137,10 @@ def extract(
     synthetic: Annotated[bool, typer.Option(help="Generate the built-in synthetic benchmark.")] = False,
     classes: Annotated[int, typer.Option(help="Synthetic: number of classes.")] = 15,
     clips: Annotated[int, typer.Option(help="Synthetic: number of clips.")] = 4000,
-    rules: Annotated[int, typer.Option(help="Synthetic: planted cross-class links.")] = 15,
+    rules: Annotated[Optional[int], typer.Option(
+        help="Synthetic: planted cross-class links (default: one per class).")] = None,
+    audio_dim: Annotated[int, typer.Option(help="Synthetic: audio feature size.")] = 128,
+    visual_dim: Annotated[int, typer.Option(help="Synthetic: visual feature size.")] = 1024,
     planted_out: Annotated[Optional[Path], typer.Option(
         help="Synthetic: planted graph (default: <out>.planted.npz).")] = None,
     seed: Seed = 0, overwrite: Overwrite = False, as_json: Json = False,
@@ -157,7 +160,10 @@ def extract(
                          "feature files and raw videos is not available in this version)")
     planted = planted_out or out.with_name(out.stem + ".planted.npz")
     _outputs(overwrite, out, planted)
-    cfg = SyntheticConfig(classes=classes, clips=clips, rules=rules, seed=seed)
+    if rules is None:
+        rules = min(classes, classes * (classes - 1) // 2)
+    cfg = SyntheticConfig(classes=classes, clips=clips, rules=rules, audio_dim=audio_dim,
+                          visual_dim=visual_dim, seed=seed)
     s = api.extract_synthetic(cfg, out, planted)
     _emit(s, as_json, f"wrote {out}: {s['clips']} clips, {s['classes']} classes (train "
                       f"{s['train']} / val {s['val']} / test {s['test']}); planted graph "

@@ -27,7 +27,7 @@ class SyntheticConfig:
     secondary_strength_min: float = 0.4  # intensity of a co-occurring, unannotated event
     secondary_strength_max: float = 1.0
     background_rate: float = 0.02  # per clip, class and modality
-    latent_noise: float = 0.35
+    latent_noise: float = 0.7
     feature_noise: float = 0.1
     val_fraction: float = 0.15
     test_fraction: float = 0.25
@@ -38,7 +38,7 @@ class SyntheticConfig:
 class TeachConfig:
     """``avili teach``: the AV-SAL teacher (per-modality sigmoid heads + alignment)."""
 
-    epochs: int = 40
+    epochs: int = 30
     batch_size: int = 128
     lr: float = 1e-3
     weight_decay: float = 1e-4
@@ -75,7 +75,7 @@ class DistillConfig:
     embed_dim: int = 128
     dropout: float = 0.2
     margin: float = 0.3
-    lir_weight: float = 1.0
+    lir_weight: float = 5.0
     seed: int = 0
     device: str = "auto"
 

@@ -13,7 +13,7 @@ def edge_table(edges: list[dict[str, Any]], title: str) -> Table:
     for name in ("source", "", "target", "weight", "kind"):
         table.add_column(name, justify="right" if name == "weight" else "left")
     for e in edges:
-        kind = "co-occurrence" if e["sign"] > 0 else "competition"
+        kind = {1: "co-occurrence", -1: "competition"}.get(e["sign"], "suppression")
         table.add_row(e["source"], "---" if e["undirected"] else "-->", e["target"],
                       f"{e['weight']:.3f}", kind)
     return table

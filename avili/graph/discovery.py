@@ -71,6 +71,19 @@ def edge_coefficients(data: np.ndarray, directed: np.ndarray, undirected: np.nda
     return np.where(adjacent, both, 0.0)
 
 
+def edge_signs(data: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """(p, p) int8: +1 co-occurrence, -1 competition, 0 mixed.
+
+    An edge is +1 when both its standardized coefficient and the marginal correlation of
+    its two nodes are positive, -1 when both are negative. When they disagree the
+    coefficient comes from suppression (the edge corrects for other parents), not from a
+    dependency of its own, and the sign is 0; LIR ignores such edges.
+    """
+    corr = np.corrcoef(data, rowvar=False)
+    agree = np.sign(coef) == np.sign(corr)
+    return np.where(agree, np.sign(coef), 0).astype(np.int8)
+
+
 def keep_top_k(weight: np.ndarray, k: int) -> np.ndarray:
     """(p, p) bool: edges that rank within the ``k`` strongest incident edges of at least one
     endpoint (incoming and outgoing together). ``k <= 0`` keeps every edge."""
@@ -135,5 +148,5 @@ def infer_graph(soft: SoftLabels, cfg: GraphConfig) -> Graph:
     keep = keep_top_k(weight, cfg.top_k)
     weight = np.where(keep, weight, 0.0).astype(np.float32)
     return Graph(class_names=list(soft.class_names), weight=weight,
-                 undirected=undirected & keep, sign=(np.sign(coef) * keep).astype(np.int8),
+                 undirected=undirected & keep, sign=(edge_signs(data, coef) * keep),
                  provenance={"transform": transform, "rows": int(data.shape[0])})

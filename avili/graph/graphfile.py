@@ -8,8 +8,9 @@ Direction convention: ``weight[i, j] > 0`` means an edge *from* node ``i`` *to* 
 ``undirected[i, j] = undirected[j, i] = True`` and the same weight both ways.
 
 Keys: ``schema``, ``nodes`` (2C,) str, ``class_names`` (C,) str, ``weight`` (2C, 2C)
-float32 in [0, 1], ``undirected`` (2C, 2C) bool, ``sign`` (2C, 2C) int8 (sign of the
-standardized coefficient, +1 co-occurrence, -1 competition, 0 no edge), ``provenance``
+float32 in [0, 1], ``undirected`` (2C, 2C) bool, ``sign`` (2C, 2C) int8 (+1
+co-occurrence, -1 competition, 0 no edge or a suppression edge whose coefficient and
+marginal correlation disagree in sign), ``provenance``
 JSON (parameters, seed, inputs).
 """
 

@@ -1,0 +1,1 @@
+complete --command avili --no-files --arguments "(env _AVILI_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) avili)" --condition "env _AVILI_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) avili"

@@ -1,0 +1,191 @@
+"""The CLI end to end on a tiny dataset, and its handling of bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from avili.cli import app
+
+runner = CliRunner()
+TINY_EXTRACT = ["extract", "--synthetic", "--classes", "4", "--clips", "240", "--rules", "3",
+                "--audio-dim", "16", "--visual-dim", "24", "--seed", "0"]
+
+
+def ok(args: list[str]) -> str:
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def fails(args: list[str], message: str, code: int = 2) -> str:
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exit_code == code, result.output
+    err = result.stderr.strip()
+    assert "Traceback" not in result.output and len(err.splitlines()) == 1, err
+    assert message in err, err
+    return err
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory) -> Path:
+    """All six commands chained on a tiny dataset; returns the folder."""
+    d = tmp_path_factory.mktemp("pipe")
+    ok(TINY_EXTRACT + ["--out", d / "ave.h5"])
+    ok(["teach", "--data", d / "ave.h5", "--out", d / "teacher.pt", "--epochs", "3", "-q"])
+    ok(["infer-graph", d / "soft.npz", "--csv", d / "graph.csv"])
+    ok(["distill", "--data", d / "ave.h5", "--soft", d / "soft.npz", "--graph", d / "graph.npz",
+        "--out", d / "student.pt", "--epochs", "2", "-q"])
+    return d
+
+
+def test_six_commands_chain(pipeline):
+    d = pipeline
+    for name in ("ave.h5", "ave.planted.npz", "teacher.pt", "soft.npz", "graph.npz",
+                 "graph.csv", "student.pt"):
+        assert (d / name).is_file(), name
+    metrics = json.loads(ok(["eval", "--model", d / "student.pt", "--data", d / "ave.h5",
+                             "--json", "--save-embeddings", d / "emb.npz"]))
+    assert 0 < metrics["a2v_mAP"] <= 1 and 0 < metrics["v2a_mAP"] <= 1
+    assert metrics["avg_mAP"] == pytest.approx((metrics["a2v_mAP"] + metrics["v2a_mAP"]) / 2)
+    emb = np.load(d / "emb.npz")
+    assert emb["audio"].shape[0] == metrics["queries"] == emb["clip_id"].shape[0]
+    events = json.loads(ok(["eval", "--model", d / "student.pt", "--data", d / "ave.h5",
+                            "--relevance", "events", "--json"]))
+    assert events["relevance"] == "events"
+    hits = json.loads(ok(["retrieve", "--model", d / "student.pt", "--data", d / "ave.h5",
+                          "--query", "syn0-00003", "--k", "4", "--json"]))
+    assert [h["rank"] for h in hits["hits"]] == [1, 2, 3, 4]
+    scores = [h["score"] for h in hits["hits"]]
+    assert scores == sorted(scores, reverse=True)
+    table = ok(["retrieve", "--model", d / "student.pt", "--data", d / "ave.h5", "--query",
+                "syn0-00003", "--direction", "v2a"])
+    assert "syn0-" in table
+
+
+def test_artifacts_record_provenance(pipeline):
+    import torch
+
+    ckpt = torch.load(pipeline / "student.pt", weights_only=True)
+    record = json.loads(ckpt["provenance"])
+    assert record["avili_version"] and record["config"]["epochs"] == 2
+    assert set(record["inputs"]) == {"data", "soft", "graph"}
+    assert all(len(v["sha256"]) == 64 for v in record["inputs"].values())
+    graph = np.load(pipeline / "graph.npz")
+    assert json.loads(str(graph["provenance"]))["seed"] == 0
+    assert "state_dict" in ckpt and "audio.0.mean" in ckpt["state_dict"]
+
+
+def test_same_seed_same_soft_labels(pipeline, tmp_path):
+    ok(["teach", "--data", pipeline / "ave.h5", "--out", tmp_path / "t.pt", "--epochs", "3",
+        "-q"])
+    a, b = np.load(pipeline / "soft.npz"), np.load(tmp_path / "soft.npz")
+    np.testing.assert_array_equal(a["audio"], b["audio"])
+    ok(["infer-graph", tmp_path / "soft.npz"])
+    np.testing.assert_array_equal(np.load(pipeline / "graph.npz")["weight"],
+                                  np.load(tmp_path / "graph.npz")["weight"])
+
+
+def test_refuses_overwrite(pipeline):
+    fails(["infer-graph", pipeline / "soft.npz"], "output exists; pass --overwrite")
+
+
+def test_missing_file(tmp_path):
+    fails(["teach", "--data", tmp_path / "none.h5", "--out", tmp_path / "t.pt"],
+          "none.h5: file not found")
+    assert not (tmp_path / "t.pt").exists()
+
+
+def test_text_file_as_dataset(tmp_path):
+    (tmp_path / "x.h5").write_text("not hdf5")
+    fails(["teach", "--data", tmp_path / "x.h5", "--out", tmp_path / "t.pt"],
+          "x.h5: not a readable HDF5 file")
+    assert list(tmp_path.iterdir()) == [tmp_path / "x.h5"]
+
+
+def test_checkpoint_passed_as_dataset(pipeline, tmp_path):
+    fails(["distill", "--data", pipeline / "teacher.pt", "--out", tmp_path / "s.pt",
+           "--lir-weight", "0"], "teacher.pt: not a readable HDF5 file")
+
+
+def test_dataset_passed_as_checkpoint(pipeline):
+    fails(["eval", "--model", pipeline / "ave.h5", "--data", pipeline / "ave.h5"],
+          "ave.h5: not a readable avili checkpoint")
+
+
+def test_teacher_passed_as_student(pipeline):
+    fails(["eval", "--model", pipeline / "teacher.pt", "--data", pipeline / "ave.h5"],
+          "is a teacher checkpoint, expected a student")
+
+
+def test_soft_labels_from_another_dataset(pipeline, tmp_path):
+    ok(TINY_EXTRACT[:-1] + ["5", "--out", tmp_path / "other.h5"])
+    err = fails(["distill", "--data", tmp_path / "other.h5", "--soft", pipeline / "soft.npz",
+                 "--graph", pipeline / "graph.npz", "--out", tmp_path / "s.pt"],
+                "does not belong to")
+    assert "soft.npz" in err and "other.h5" in err
+    assert not (tmp_path / "s.pt").exists()
+
+
+def test_graph_with_other_classes(pipeline, tmp_path):
+    ok(["extract", "--synthetic", "--classes", "5", "--clips", "300", "--audio-dim", "16",
+        "--visual-dim", "24", "--out", tmp_path / "five.h5"])
+    ok(["teach", "--data", tmp_path / "five.h5", "--out", tmp_path / "t.pt", "--epochs", "1",
+        "-q"])
+    err = fails(["distill", "--data", tmp_path / "five.h5", "--soft", tmp_path / "soft.npz",
+                 "--graph", pipeline / "graph.npz", "--out", tmp_path / "s.pt"],
+                "does not match")
+    assert "graph.npz" in err and "five.h5" in err
+
+
+def test_missing_key_and_empty_split(tmp_path, tiny):
+    import h5py
+
+    from avili.data.schema import write_dataset
+    from tests.conftest import copy_dataset
+
+    write_dataset(tiny[0], tmp_path / "d.h5")
+    with h5py.File(tmp_path / "d.h5", "a") as f:
+        del f["visual"]
+    fails(["teach", "--data", tmp_path / "d.h5", "--out", tmp_path / "t.pt"],
+          "missing required key(s) ['visual']")
+    no_val = copy_dataset(tiny[0], split=np.where(tiny[0].split == "val", "train", tiny[0].split))
+    write_dataset(no_val, tmp_path / "noval.h5")
+    fails(["teach", "--data", tmp_path / "noval.h5", "--out", tmp_path / "t.pt"],
+          "noval.h5: split 'val' is empty")
+    assert not (tmp_path / "t.pt").exists() and not (tmp_path / "soft.npz").exists()
+
+
+def test_unknown_query_and_bad_k(pipeline):
+    base = ["retrieve", "--model", pipeline / "student.pt", "--data", pipeline / "ave.h5"]
+    fails(base + ["--query", "nope"], "query clip id 'nope' is not in the dataset")
+    fails(base + ["--query", "syn0-00003", "--k", "0"], "--k must be at least 1")
+
+
+def test_lir_without_graph_is_refused(pipeline, tmp_path):
+    fails(["distill", "--data", pipeline / "ave.h5", "--out", tmp_path / "s.pt"],
+          "LIR (--lir-weight > 0) needs --soft and --graph")
+
+
+def test_bare_soft_labels_with_class_names(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((400, 1))
+    np.savez(tmp_path / "bare.npz", audio=np.column_stack([x, rng.standard_normal((400, 1))]),
+             visual=np.column_stack([x + 0.3 * rng.standard_normal((400, 1)),
+                                     rng.standard_normal((400, 1))]))
+    out = json.loads(ok(["infer-graph", tmp_path / "bare.npz", "--class-names", "Dog,Cat",
+                         "--json"]))
+    assert out["transform"] == "none"
+    names = {e["source"] for e in out["edge_list"]} | {e["target"] for e in out["edge_list"]}
+    assert names >= {"audio:Dog", "visual:Dog"}
+    fails(["infer-graph", tmp_path / "bare.npz", "--class-names", "Dog", "--out",
+           tmp_path / "g2.npz"], "1 class names for 2 soft-label columns")
+
+
+def test_version_and_help():
+    assert ok(["--version"]).startswith("avili ")
+    assert "infer-graph" in ok(["--help"])

@@ -7,7 +7,7 @@ No function here prints, exits or picks file names: callers pass every path.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -168,12 +168,12 @@ def retrieve(model_path: PathLike, data: PathLike, query: str, k: int = 10,
     where = np.flatnonzero(ds.clip_id == query)
     if where.size == 0:
         raise AviliError(f"query clip id {query!r} is not in the dataset", data)
-    gallery = ds.subset(split or str(ds.split[where[0]]))
-    query_ds = ds.subset(str(ds.split[where[0]]))
+    row = int(where[0])
+    gallery = ds.subset(split or str(ds.split[row]))
+    query_ds = replace(ds, audio=ds.audio[row:row + 1], visual=ds.visual[row:row + 1])
     qa, qv = embed(model, query_ds)
-    row = int(np.flatnonzero(query_ds.clip_id == query)[0])
     ga, gv = embed(model, gallery)
-    q, g = (qa[row], gv) if direction == "a2v" else (qv[row], ga)
+    q, g = (qa[0], gv) if direction == "a2v" else (qv[0], ga)
     scores = g @ q
     top = np.argsort(-scores, kind="stable")[:k]
     hits = [{"rank": r + 1, "clip_id": str(gallery.clip_id[i]),

@@ -7,7 +7,7 @@ No function here prints, exits or picks file names: callers pass every path.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -170,8 +170,7 @@ def retrieve(model_path: PathLike, data: PathLike, query: str, k: int = 10,
         raise AviliError(f"query clip id {query!r} is not in the dataset", data)
     row = int(where[0])
     gallery = ds.subset(split or str(ds.split[row]))
-    query_ds = replace(ds, audio=ds.audio[row:row + 1], visual=ds.visual[row:row + 1])
-    qa, qv = embed(model, query_ds)
+    qa, qv = embed(model, ds.take(where[:1]))
     ga, gv = embed(model, gallery)
     q, g = (qa[0], gv) if direction == "a2v" else (qv[0], ga)
     scores = g @ q

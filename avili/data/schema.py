@@ -72,7 +72,10 @@ class Dataset:
 
     def subset(self, split: str) -> "Dataset":
         """The rows of one split, as a new Dataset."""
-        idx = self.indices(split)
+        return self.take(self.indices(split))
+
+    def take(self, idx: np.ndarray) -> "Dataset":
+        """The rows ``idx`` (n,) int64, in that order, as a new Dataset."""
         pick = lambda a: None if a is None else a[idx]  # noqa: E731
         return replace(self, audio=self.audio[idx], visual=self.visual[idx],
                        label=self.label[idx], split=self.split[idx],

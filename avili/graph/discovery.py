@@ -51,15 +51,15 @@ def cpdag_to_masks(encoded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return directed, undirected
 
 
-def edge_coefficients(data: np.ndarray, directed: np.ndarray, undirected: np.ndarray
+def edge_coefficients(corr: np.ndarray, directed: np.ndarray, undirected: np.ndarray
                       ) -> np.ndarray:
-    """(p, p) standardized regression coefficients of each edge.
+    """(p, p) standardized regression coefficients of each edge, from the (p, p)
+    correlation matrix ``corr`` of the data GRaSP saw.
 
     For each node j, regress standardized x_j on its parents and undirected neighbours
     (ordinary least squares on the correlation matrix); ``coef[i, j]`` is the coefficient
     of x_i. An undirected edge gets the mean of its two coefficients, both ways.
     """
-    corr = np.corrcoef(np.asarray(data, dtype=np.float64), rowvar=False)
     adjacent = directed | undirected
     coef = np.zeros_like(corr)
     for j in range(corr.shape[0]):
@@ -71,15 +71,15 @@ def edge_coefficients(data: np.ndarray, directed: np.ndarray, undirected: np.nda
     return np.where(adjacent, both, 0.0)
 
 
-def edge_signs(data: np.ndarray, coef: np.ndarray) -> np.ndarray:
-    """(p, p) int8: +1 co-occurrence, -1 competition, 0 mixed.
+def edge_signs(corr: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """(p, p) int8 from ``corr`` (p, p) and ``coef`` (p, p): +1 co-occurrence,
+    -1 competition, 0 mixed.
 
     An edge is +1 when both its standardized coefficient and the marginal correlation of
     its two nodes are positive, -1 when both are negative. When they disagree the
     coefficient comes from suppression (the edge corrects for other parents), not from a
     dependency of its own, and the sign is 0; LIR ignores such edges.
     """
-    corr = np.corrcoef(data, rowvar=False)
     agree = np.sign(coef) == np.sign(corr)
     return np.where(agree, np.sign(coef), 0).astype(np.int8)
 
@@ -142,11 +142,12 @@ def infer_graph(soft: SoftLabels, cfg: GraphConfig) -> Graph:
     if data.shape[0] < 3:
         raise AviliError(f"only {data.shape[0]} rows in split {cfg.split!r}", soft.path)
     directed, undirected = run_grasp(data, cfg.lambda_value, cfg.depth, cfg.seed)
-    coef = edge_coefficients(data, directed, undirected)
+    corr = np.corrcoef(data, rowvar=False)
+    coef = edge_coefficients(corr, directed, undirected)
     scale = np.abs(coef).max()
     weight = np.abs(coef) / scale if scale > 0 else np.abs(coef)
     keep = keep_top_k(weight, cfg.top_k)
     weight = np.where(keep, weight, 0.0).astype(np.float32)
     return Graph(class_names=list(soft.class_names), weight=weight,
-                 undirected=undirected & keep, sign=(edge_signs(data, coef) * keep),
+                 undirected=undirected & keep, sign=(edge_signs(corr, coef) * keep),
                  provenance={"transform": transform, "rows": int(data.shape[0])})

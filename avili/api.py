@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
 from avili.artifacts import atomic_output, file_sha256, ids_sha256, provenance
-from avili.config import DistillConfig, EvalConfig, GraphConfig, SyntheticConfig, TeachConfig
+from avili.config import (DistillConfig, EvalConfig, GraphConfig, ImportConfig, SyntheticConfig,
+                          TeachConfig, VideoConfig)
 from avili.data.schema import read_dataset, write_dataset
 from avili.data.softlabels import align_to_dataset, load_soft_labels, save_soft_labels
 from avili.errors import AviliError
@@ -35,6 +35,33 @@ def extract_synthetic(cfg: SyntheticConfig, out: PathLike, planted_out: PathLike
     counts = {s: int((ds.split == s).sum()) for s in ("train", "val", "test")}
     return {"out": str(out), "planted": str(planted_out), "clips": len(ds),
             "classes": ds.num_classes, "planted_links": len(planted.edges()), **counts}
+
+
+def import_features(source: PathLike, out: PathLike, cfg: ImportConfig,
+                    progress: Progress | None = None) -> dict[str, Any]:
+    """Convert published feature files (HDF5/NPZ, or the AVE release folder) into an avili
+    dataset; see :mod:`avili.data.importers` for the formats."""
+    from avili.data.importers import import_features as run
+
+    return run(source, out, cfg, progress)
+
+
+def extract_videos(videos: PathLike, labels: PathLike, out: PathLike, cfg: VideoConfig,
+                   progress: Progress | None = None) -> dict[str, Any]:
+    """Decode raw videos and embed them with the configured backbones (``avili[media]``)."""
+    from avili.media.extract import extract_videos as run
+
+    return run(videos, labels, out, cfg, progress)
+
+
+def merge(parts: Sequence[PathLike], out: PathLike, progress: Progress | None = None
+          ) -> dict[str, Any]:
+    """Join avili dataset shards (e.g. from ``extract --videos --shard i/n``) into one."""
+    from avili.data.merge import merge_datasets
+
+    if not parts:
+        raise AviliError("--merge needs at least one dataset shard")
+    return merge_datasets(list(parts), out, progress=progress)
 
 
 def teach(data: PathLike, cfg: TeachConfig, out: PathLike, soft_out: PathLike,

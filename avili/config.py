@@ -19,6 +19,7 @@ class SyntheticConfig:
     audio_dim: int = 128
     visual_dim: int = 1024
     latent_dim: int = 32
+    orthogonal_prototypes: bool = True  # classes not confusable by construction
     rules: int = 15  # planted cross-class links, spread over all four modality pairings
     rule_prob_min: float = 0.5
     rule_prob_max: float = 0.8
@@ -54,7 +55,7 @@ class TeachConfig:
 class GraphConfig:
     """``avili infer-graph``: GRaSP (causal-learn) on train-split soft labels."""
 
-    lambda_value: float = 2.0
+    lambda_value: float = 1.0
     depth: int = 3
     transform: str = "auto"  # auto | logit | none; auto = logit when all values lie in [0, 1]
     top_k: int = 0  # 0 keeps every edge GRaSP finds
@@ -86,6 +87,39 @@ class EvalConfig:
 
     split: str = "test"
     relevance: str = "label"
+
+
+@dataclass
+class ImportConfig:
+    """``avili extract --from``: convert published feature files into an avili dataset."""
+
+    classes: list[str] | None = None  # keep only these classes (by name), in this order
+    class_names_file: str | None = None  # one name per line, where the source has none
+    val_fraction: float = 0.1  # carved from train, stratified, when the source has no val
+    chunk_rows: int = 512  # rows read per chunk: memory stays bounded for huge files
+    seed: int = 0
+
+
+@dataclass
+class VideoConfig:
+    """``avili extract --videos``: decode raw videos and embed them with backbones."""
+
+    audio_backbone: str = "logmel"  # logmel (weight-free) | hf (transformers, audio_weights)
+    visual_backbone: str = "pixels"  # pixels (weight-free) | hf (transformers, visual_weights)
+    audio_weights: str | None = None  # hf: hub id or local save_pretrained folder
+    visual_weights: str | None = None
+    sample_rate: int = 16000  # logmel only; hf decodes at its feature extractor's rate
+    fps: float = 1.0  # frames sampled per second (one visual segment each)
+    start: float = 0.0  # time window, seconds
+    duration: float | None = None  # None: to the end of each file
+    keep_segments: bool = False  # also write <out stem>.segments.npz
+    batch_size: int = 16  # clips per embedding chunk, and backbone batch size
+    workers: int = 1  # decoding threads
+    shard: str | None = None  # "i/n": the CSV rows whose index % n == i
+    strict: bool = False  # stop at the first unusable video instead of skipping it
+    val_fraction: float = 0.1  # without a split column: val and test each, per class
+    seed: int = 0
+    device: str = "auto"
 
 
 @dataclass

@@ -17,3 +17,10 @@ class AviliError(ValueError):
         self.problem = message
         text = f"{self.path}: {message}" if self.path else message
         super().__init__(" ".join(text.split()))
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type name when the message is empty),
+    for quoting a library's error inside a one-line AviliError."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -59,3 +59,27 @@ def demo_table(results: dict[str, Any]) -> Table:
         gain = results["lir"][rel]["avg_mAP"] - results["baseline"][rel]["avg_mAP"]
         table.add_row("LIR - baseline", rel, "", "", f"{gain:+.4f}", end_section=True)
     return table
+
+
+def extract_line(mode: str, s: dict[str, Any]) -> str:
+    """One line saying what ``avili extract`` found and wrote, from its summary dict."""
+    splits = s.get("splits", {})
+    counts = " / ".join(f"{k} {splits.get(k, 0)}" for k in ("train", "val", "test"))
+    if s.get("val_carved"):
+        counts += " (val carved from train)"
+    line = (f"wrote {s['out']}: {s['clips']} clips ({counts}), {s['classes']} classes, "
+            f"audio {s['audio_dim']}-d, visual {s['visual_dim']}-d")
+    if mode == "--from":
+        line = (f"detected {s['format']} (labels {s['label_encoding']}, pooling "
+                f"{s['pooling']}); " + line)
+        dropped = {k: v for k, v in (s.get("dropped") or {}).items() if v}
+        if dropped:
+            line += "; dropped " + ", ".join(f"{v} {k}" for k, v in dropped.items())
+    elif mode == "--merge":
+        line += f" from {len(s['parts'])} shards"
+    elif mode == "--videos":
+        skipped = s.get("skipped") or []
+        line += f"; skipped {len(skipped)} unreadable files" if skipped else ""
+        if s.get("report"):
+            line += f" (report: {s['report']})"
+    return line

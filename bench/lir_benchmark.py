@@ -8,7 +8,8 @@ train three students with the same metric loss, epochs and seed:
             or does any extra pull help?)
 and score test mAP (label and events relevance) and graph recovery.
 
-Run: python bench/lir_benchmark.py [--seeds 0 1 2] [--json out.json]
+Run: python bench/lir_benchmark.py [--seeds 0 1 2] [--epochs E] [--random-prototypes]
+     [--json out.json]
 """
 
 from __future__ import annotations
@@ -39,8 +40,12 @@ def shuffled(graph: Graph, seed: int) -> Graph:
                  graph.undirected[np.ix_(idx, idx)], graph.sign[np.ix_(idx, idx)])
 
 
-def one_seed(seed: int) -> dict:
+def one_seed(seed: int, epochs: int | None = None, random_prototypes: bool = False) -> dict:
     cfg = replace_seed(DemoConfig(), seed)
+    if random_prototypes:
+        cfg = replace(cfg, synthetic=replace(cfg.synthetic, orthogonal_prototypes=False))
+    if epochs is not None:
+        cfg = replace(cfg, distill=replace(cfg.distill, epochs=epochs))
     ds, planted = generate(cfg.synthetic)
     teacher = train_teacher(ds, cfg.teach)
     graph = infer_graph(teacher.soft, cfg.graph)
@@ -59,14 +64,20 @@ def one_seed(seed: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="student epochs (default: the distill default)")
+    parser.add_argument("--random-prototypes", action="store_true",
+                        help="the harder variant with confusable class pairs")
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
     rows = []
     for seed in args.seeds:
-        rows.append(one_seed(seed))
+        rows.append(one_seed(seed, args.epochs, args.random_prototypes))
         print(json.dumps(rows[-1]), flush=True)
     print(f"\nmachine: {platform.machine()}, {torch.get_num_threads()} torch threads, "
-          f"torch {torch.__version__}; seeds {args.seeds}; test split, avg of A->V and V->A")
+          f"torch {torch.__version__}; seeds {args.seeds}; student epochs "
+          f"{args.epochs or DemoConfig().distill.epochs}; "
+          f"{'random' if args.random_prototypes else 'orthogonal'} prototypes; test split, avg of A->V and V->A")
     print(f"{'student':<10}{'label mAP':>22}{'events mAP':>22}")
     for name in ("baseline", "lir", "control"):
         cells = []

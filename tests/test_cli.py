@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from avili.cli import app
 
 runner = CliRunner()
-TINY_EXTRACT = ["extract", "--synthetic", "--classes", "4", "--clips", "240", "--rules", "3",
+TINY_EXTRACT = ["extract", "--synthetic", "--num-classes", "4", "--clips", "240", "--rules", "3",
                 "--audio-dim", "16", "--visual-dim", "24", "--seed", "0"]
 
 
@@ -132,7 +132,7 @@ def test_soft_labels_from_another_dataset(pipeline, tmp_path):
 
 
 def test_graph_with_other_classes(pipeline, tmp_path):
-    ok(["extract", "--synthetic", "--classes", "5", "--clips", "300", "--audio-dim", "16",
+    ok(["extract", "--synthetic", "--num-classes", "5", "--clips", "300", "--audio-dim", "16",
         "--visual-dim", "24", "--out", tmp_path / "five.h5"])
     ok(["teach", "--data", tmp_path / "five.h5", "--out", tmp_path / "t.pt", "--epochs", "1",
         "-q"])

@@ -1,4 +1,5 @@
-"""The avili dataset: one HDF5 file, validated on open. The only module that imports h5py.
+"""The avili dataset: one HDF5 file, validated on open. h5py stays inside avili/data/
+(here, and in the importers and merge that read foreign files and shards).
 
 Layout (schema ``avili.dataset``, version 1), N clips, C classes:
 
@@ -16,13 +17,15 @@ key                 dtype / shape   meaning
 ==================  ==============  =============================================
 
 File attributes: ``schema`` = ``avili.dataset``, ``schema_version`` = 1, ``provenance``
-(JSON). Training code never reads the ``*_events`` keys.
+(JSON). Training code never reads the ``*_events`` keys. :func:`write_dataset` writes a
+whole in-memory :class:`Dataset`; :class:`DatasetWriter` streams the same layout in row chunks.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from avili.artifacts import atomic_output, dumps
-from avili.errors import AviliError
+from avili.errors import AviliError, first_line
 
 SCHEMA = "avili.dataset"
 SCHEMA_VERSION = 1
@@ -159,7 +162,7 @@ def read_dataset(path: str | os.PathLike, events: bool = True) -> Dataset:
         with h5py.File(path, "r") as f:
             return _read_open(f, path, events)
     except OSError as exc:
-        raise AviliError(f"not a readable HDF5 file ({_first_line(exc)})", path) from None
+        raise AviliError(f"not a readable HDF5 file ({first_line(exc)})", path) from None
 
 
 def _read_open(f: Any, path: Path, events: bool) -> Dataset:
@@ -177,8 +180,8 @@ def _read_open(f: Any, path: Path, events: bool) -> Dataset:
         raise AviliError(f"missing required key(s) {missing}", path)
     ds = Dataset(
         audio=_numeric(f, "audio", np.float32, path), visual=_numeric(f, "visual", np.float32, path),
-        label=_integer(f, "label", path), split=_strings(f["split"][()]),
-        clip_id=_strings(f["clip_id"][()]), class_names=_strings(f["class_names"][()]).tolist(),
+        label=_integer(f, "label", path), split=as_strings(f["split"][()]),
+        clip_id=as_strings(f["clip_id"][()]), class_names=as_strings(f["class_names"][()]).tolist(),
         provenance=json.loads(f.attrs.get("provenance", "{}")), path=path)
     if events:
         for key in EVENT_KEYS:
@@ -202,11 +205,153 @@ def _integer(f: Any, key: str, path: Path) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def _strings(arr: np.ndarray) -> np.ndarray:
+def as_strings(arr: np.ndarray) -> np.ndarray:
+    """(n,) str from an array of str, bytes (UTF-8) or numbers."""
     arr = np.atleast_1d(arr)
     return np.array([a.decode("utf-8") if isinstance(a, bytes) else str(a) for a in arr],
                     dtype=object).astype(str)
 
 
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+class DatasetWriter:
+    """Stream an avili dataset to ``path`` in row chunks, atomically.
+
+    ``with DatasetWriter(path, n, da, dv, class_names, provenance) as w:`` then
+    ``w.write(rows, audio, visual, label, split, clip_id)`` for consecutive or scattered
+    row slices that together cover ``[0, n)`` exactly once. Shapes per call, k rows:
+    audio (k, da) float, visual (k, dv) float, label (k,) int in [0, C), split (k,) str,
+    clip_id (k,) str, and for each name in ``event_keys`` an ``events[name]`` (k, C) array.
+
+    Rows go to a temporary file beside ``path``; on a clean exit the writer checks that
+    every row was written, clip ids are unique and at least two classes occur, then
+    fsyncs and renames it into place (:func:`avili.artifacts.atomic_output`). On any
+    error nothing appears under ``path``. The layout and attributes equal
+    :func:`write_dataset`'s, so :func:`read_dataset` reads the result.
+    """
+
+    def __init__(self, path: str | os.PathLike, n: int, audio_dim: int, visual_dim: int,
+                 class_names: list[str], provenance: dict[str, Any],
+                 event_keys: tuple[str, ...] = ()) -> None:
+        self.path = Path(path)
+        _check(n > 0, "dataset has no clips", self.path)
+        _check(len(class_names) >= 2, f"need at least 2 class names, found {len(class_names)}",
+               self.path)
+        _check(len(set(class_names)) == len(class_names), "class names are not unique",
+               self.path)
+        unknown = sorted(set(event_keys) - set(EVENT_KEYS))
+        _check(not unknown, f"unknown event keys {unknown}", self.path)
+        self.n, self.dims = int(n), {"audio": int(audio_dim), "visual": int(visual_dim)}
+        self.class_names, self.provenance = list(class_names), provenance
+        self.event_keys = tuple(event_keys)
+        self._written = np.zeros(self.n, dtype=bool)
+        self._counts = np.zeros(len(self.class_names), dtype=np.int64)
+        self._ids: set[str] = set()
+
+    def __enter__(self) -> "DatasetWriter":
+        import h5py
+
+        self._atomic = atomic_output(self.path)
+        tmp = self._atomic.__enter__()
+        try:
+            self._file = h5py.File(tmp, "w")
+            self._create(self._file, h5py.string_dtype("utf-8"))
+        except BaseException:
+            self._atomic.__exit__(*sys.exc_info())
+            raise
+        return self
+
+    def _create(self, f: Any, strings: Any) -> None:
+        f.attrs["schema"] = SCHEMA
+        f.attrs["schema_version"] = SCHEMA_VERSION
+        f.attrs["provenance"] = dumps(self.provenance)
+        f.create_dataset("audio", shape=(self.n, self.dims["audio"]), dtype=np.float32)
+        f.create_dataset("visual", shape=(self.n, self.dims["visual"]), dtype=np.float32)
+        f.create_dataset("label", shape=(self.n,), dtype=np.int64)
+        f.create_dataset("split", shape=(self.n,), dtype=strings)
+        f.create_dataset("clip_id", shape=(self.n,), dtype=strings)
+        f.create_dataset("class_names", data=np.array(self.class_names, dtype=object),
+                         dtype=strings)
+        for key in self.event_keys:
+            f.create_dataset(key, shape=(self.n, len(self.class_names)), dtype=np.uint8)
+
+    def write(self, rows: slice, audio: np.ndarray, visual: np.ndarray, label: np.ndarray,
+              split: np.ndarray, clip_id: np.ndarray, **events: np.ndarray) -> None:
+        """Write k = len(rows) clips; see the class docstring for the shapes."""
+        start, stop, k = rows.start or 0, rows.stop, len(label)
+        _check(rows.step in (None, 1) and stop is not None and 0 <= start <= stop <= self.n
+               and stop - start == k, f"bad row slice {rows} for {k} clips of {self.n}",
+               self.path)
+        _check(not self._written[start:stop].any(), f"rows {start}..{stop - 1} written twice",
+               self.path)
+        self._check_chunk(start, k, audio, visual, label, split, clip_id, events)
+        f = self._file
+        f["audio"][start:stop] = np.asarray(audio, dtype=np.float32)
+        f["visual"][start:stop] = np.asarray(visual, dtype=np.float32)
+        f["label"][start:stop] = np.asarray(label, dtype=np.int64)
+        f["split"][start:stop] = np.asarray(split).astype(str).astype(object)
+        f["clip_id"][start:stop] = np.asarray(clip_id).astype(str).astype(object)
+        for key in self.event_keys:
+            f[key][start:stop] = np.asarray(events[key], dtype=np.uint8)
+        self._written[start:stop] = True
+        self._counts += np.bincount(np.asarray(label, dtype=np.int64),
+                                    minlength=len(self.class_names))
+
+    def _check_chunk(self, start: int, k: int, audio: np.ndarray, visual: np.ndarray,
+                     label: np.ndarray, split: np.ndarray, clip_id: np.ndarray,
+                     events: dict[str, np.ndarray]) -> None:
+        for key, arr in (("audio", audio), ("visual", visual)):
+            shape = (k, self.dims[key])
+            _check(arr.shape == shape, f"'{key}' chunk must have shape {shape}, found "
+                   f"{arr.shape}", self.path)
+            bad = np.flatnonzero(~np.isfinite(arr).all(axis=1))
+            if bad.size:
+                raise AviliError(f"'{key}' contains NaN or Inf values (rows "
+                                 f"{start + int(bad[0])}..)", self.path)
+        label = np.asarray(label)
+        _check(np.issubdtype(label.dtype, np.integer), "'label' must hold integers", self.path)
+        c = len(self.class_names)
+        bad = (label < 0) | (label >= c)
+        if bad.any():
+            raise AviliError(f"'label' values must lie in [0, {c}); found {int(label[bad][0])}",
+                             self.path)
+        unknown = sorted(set(np.asarray(split).astype(str).tolist()) - set(SPLITS))
+        _check(not unknown, f"'split' has unknown values {unknown}; expected {list(SPLITS)}",
+               self.path)
+        ids = np.asarray(clip_id).astype(str).tolist()
+        _check(len(split) == k and len(ids) == k, "'split' and 'clip_id' chunks must have "
+               f"{k} rows", self.path)
+        fresh = set(ids)
+        if len(fresh) < k or not self._ids.isdisjoint(fresh):
+            raise AviliError(f"'clip_id' values are not unique (e.g. "
+                             f"{_first_dup(ids, self._ids)!r})", self.path)
+        self._ids |= fresh
+        for key in self.event_keys:
+            _check(key in events and np.shape(events[key]) == (k, c),
+                   f"'{key}' chunk must have shape ({k}, {c})", self.path)
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        try:
+            if exc_type is None:
+                self._finish()
+        except BaseException:
+            self._file.close()
+            self._atomic.__exit__(*sys.exc_info())
+            raise
+        self._file.close()
+        return bool(self._atomic.__exit__(exc_type, exc, tb))
+
+    def _finish(self) -> None:
+        missing = np.flatnonzero(~self._written)
+        if missing.size:
+            raise AviliError(f"{missing.size} of {self.n} rows were never written (first "
+                             f"{int(missing[0])})", self.path)
+        _check(int((self._counts > 0).sum()) >= 2, "all clips carry one class; need at least 2",
+               self.path)
+
+
+def _first_dup(ids: list[str], seen: set[str]) -> str:
+    local: set[str] = set()
+    for i in ids:
+        if i in seen or i in local:
+            return i
+        local.add(i)
+    return ""

@@ -13,7 +13,10 @@ Generative rules (all drawn from ``numpy.random.default_rng(seed)``):
 3. Incidental background events: each (clip, class, modality) is switched on with
    probability ``background_rate`` at intensity ~ U(0.2, 0.5).
 4. Features: the intensity vector (C,) mixes fixed class prototypes into a latent
-   (latent_dim,) plus Gaussian noise; a fixed random two-layer tanh network per modality
+   (latent_dim,) plus Gaussian noise. The prototypes are mutually orthogonal by default
+   (latent_dim is raised to C if smaller), so the planted links are the only cross-class
+   structure; ``orthogonal_prototypes=False`` draws them i.i.d. Gaussian, which makes
+   some class pairs confusable by chance; a fixed random two-layer tanh network per modality
    maps it to Da (audio) or Dv (visual) dimensions, plus feature noise. The two
    modalities use different prototypes and networks, so alignment must be learned.
 
@@ -92,11 +95,24 @@ def sample_intensities(label: np.ndarray, rules: list[Rule], cfg: SyntheticConfi
     return level
 
 
+def class_prototypes(c: int, latent: int, orthogonal: bool, rng: np.random.Generator
+                     ) -> np.ndarray:
+    """(c, latent) class directions with norm about sqrt(latent). ``orthogonal`` (needs
+    c <= latent) makes them mutually orthogonal, so no two classes are confusable by
+    construction; otherwise they are i.i.d. Gaussian and some pairs overlap by chance."""
+    gaussian = rng.standard_normal((c, latent))
+    if not orthogonal:
+        return gaussian
+    q, _ = np.linalg.qr(gaussian.T)
+    return q.T * np.sqrt(latent)
+
+
 def render(level: np.ndarray, dim: int, cfg: SyntheticConfig, rng: np.random.Generator
            ) -> np.ndarray:
     """(N, C) intensities -> (N, dim) float32 features through a fixed random tanh net."""
-    c, latent, hidden = level.shape[1], cfg.latent_dim, 256
-    prototypes = rng.standard_normal((c, latent))
+    c, hidden = level.shape[1], 256
+    latent = max(cfg.latent_dim, c) if cfg.orthogonal_prototypes else cfg.latent_dim
+    prototypes = class_prototypes(c, latent, cfg.orthogonal_prototypes, rng)
     w1 = rng.standard_normal((latent, hidden)) / np.sqrt(latent)
     b1 = rng.standard_normal(hidden) * 0.1
     w2 = rng.standard_normal((hidden, dim)) / np.sqrt(hidden)

@@ -1,7 +1,7 @@
 import numpy as np
 
 from avili.config import SyntheticConfig
-from avili.data.synthetic import PAIRINGS, generate
+from avili.data.synthetic import PAIRINGS, class_prototypes, generate
 
 
 def test_same_seed_same_data_other_seed_differs():
@@ -31,3 +31,23 @@ def test_planted_rules_show_in_event_truth():
     assert ds.audio_events[np.arange(len(ds)), ds.label].all()
     assert ds.visual_events[np.arange(len(ds)), ds.label].all()
     assert set(np.unique(ds.split)) == {"train", "val", "test"}
+
+
+def test_prototypes_orthogonal_by_default_and_random_on_request():
+    rng = np.random.default_rng(0)
+    ortho = class_prototypes(6, 8, True, rng)
+    gram = ortho @ ortho.T
+    np.testing.assert_allclose(gram, 8 * np.eye(6), atol=1e-9)
+    rand = class_prototypes(6, 8, False, rng)
+    off = (rand @ rand.T)[~np.eye(6, dtype=bool)]
+    assert np.abs(off).max() > 1.0  # i.i.d. Gaussian directions overlap
+
+
+def test_more_classes_than_latent_dims_still_generates():
+    cfg = SyntheticConfig(classes=12, clips=240, audio_dim=8, visual_dim=8, latent_dim=4,
+                          rules=3, seed=0)
+    ds, _ = generate(cfg)
+    assert ds.audio.shape == (240, 8) and np.isfinite(ds.audio).all()
+    random_cfg = SyntheticConfig(**{**vars(cfg), "orthogonal_prototypes": False})
+    other, _ = generate(random_cfg)
+    assert not np.array_equal(ds.audio, other.audio)

@@ -1,174 +1,16 @@
-"""The avili command line: a thin Typer layer over :mod:`avili.api`.
-
-Each command parses flags into a config, calls one library function and prints a
-summary: tables on stdout (or ``--json``), progress and errors on stderr. Heavy libraries
-load inside commands, so ``avili --help`` and shell completion stay fast.
-"""
+"""The pipeline stages after extract: teach, infer-graph, distill, eval, retrieve, and the
+demo that chains them."""
 
 from __future__ import annotations
 
-import functools
-import json
-import sys
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from avili import __version__
-from avili.config import (DemoConfig, DistillConfig, EvalConfig, GraphConfig, SyntheticConfig,
-                          TeachConfig)
-
-app = typer.Typer(name="avili", no_args_is_help=True, pretty_exceptions_enable=False,
-                  add_completion=True,
-                  help="Audio-visual embeddings robust to sparse labels: teach -> infer-graph "
-                       "-> distill -> eval/retrieve.")
-_state = {"debug": False}
-
-
-class Device(str, Enum):
-    auto = "auto"
-    cpu = "cpu"
-    cuda = "cuda"
-
-
-class Direction(str, Enum):
-    a2v = "a2v"
-    v2a = "v2a"
-
-
-class Relevance(str, Enum):
-    label = "label"
-    events = "events"
-
-
-class Transform(str, Enum):
-    auto = "auto"
-    logit = "logit"
-    none = "none"
-
-
-Seed = Annotated[int, typer.Option(help="Seed for random, numpy and torch.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
-Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
-Overwrite = Annotated[bool, typer.Option(help="Replace existing outputs.")]
-DeviceOpt = Annotated[Device, typer.Option(help="Where to train: CUDA when present by default.")]
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"avili {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main(
-    debug: Annotated[bool, typer.Option(help="Show tracebacks on errors.")] = False,
-    version: Annotated[Optional[bool], typer.Option("--version", callback=_version,
-                                                    is_eager=True, help="Print the version.")] = None,
-) -> None:
-    """avili: audio-visual embeddings that stay robust when labels are sparse."""
-    _state["debug"] = debug
-
-
-def command(name: str) -> Callable:
-    """Register a command whose user-facing errors become one stderr line and exit code 2."""
-
-    def wrap(fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def run(*args: Any, **kwargs: Any) -> Any:
-            from avili.errors import AviliError
-
-            try:
-                return fn(*args, **kwargs)
-            except AviliError as exc:
-                _fail(str(exc), exc)
-            except KeyboardInterrupt as exc:
-                _fail("interrupted; finished artifacts are intact, unfinished ones were not "
-                      "written", exc, code=130)
-            except OSError as exc:
-                where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-                _fail(f"{where}{exc.strerror or exc}", exc)
-
-        return app.command(name)(run)
-
-    return wrap
-
-
-def _fail(message: str, exc: BaseException, code: int = 2) -> None:
-    if _state["debug"]:
-        raise exc
-    from avili._console import stderr
-
-    stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def _progress(quiet: bool) -> Any:
-    from avili._console import RichProgress
-    from avili.progress import NullProgress
-
-    return NullProgress() if quiet else RichProgress()
-
-
-def _outputs(overwrite: bool, *paths: Optional[Path]) -> None:
-    from avili.artifacts import check_output
-
-    for path in paths:
-        if path is not None:
-            check_output(path, overwrite)
-
-
-def _emit(summary: dict, as_json: bool, line: str) -> None:
-    from avili._console import stdout
-
-    if as_json:
-        from avili.artifacts import to_jsonable
-
-        typer.echo(json.dumps(to_jsonable(summary), indent=2, sort_keys=True))
-    else:
-        stdout.print(line, highlight=False, soft_wrap=True)
-
-
-@command("extract")
-def extract(
-    out: Annotated[Path, typer.Option(help="Dataset to write (HDF5).")],
-    synthetic: Annotated[bool, typer.Option(help="Generate the built-in synthetic benchmark.")] = False,
-    classes: Annotated[int, typer.Option(help="Synthetic: number of classes.")] = 15,
-    clips: Annotated[int, typer.Option(help="Synthetic: number of clips.")] = 4000,
-    rules: Annotated[Optional[int], typer.Option(
-        help="Synthetic: planted cross-class links (default: one per class).")] = None,
-    audio_dim: Annotated[int, typer.Option(help="Synthetic: audio feature size.")] = 128,
-    visual_dim: Annotated[int, typer.Option(help="Synthetic: visual feature size.")] = 1024,
-    planted_out: Annotated[Optional[Path], typer.Option(
-        help="Synthetic: planted graph (default: <out>.planted.npz).")] = None,
-    seed: Seed = 0, overwrite: Overwrite = False, as_json: Json = False,
-) -> None:
-    """Build an avili dataset (HDF5).
-
-    Today: the synthetic benchmark with planted latent interactions, plus its planted graph
-    for scoring graph recovery.
-
-    Example: avili extract --synthetic --out demo.h5 --classes 15 --clips 4000 --seed 0
-    """
-    from avili import api
-    from avili.errors import AviliError
-
-    if not synthetic:
-        raise AviliError("say where the data comes from: --synthetic (importing published "
-                         "feature files and raw videos is not available in this version)")
-    planted = planted_out or out.with_name(out.stem + ".planted.npz")
-    _outputs(overwrite, out, planted)
-    if rules is None:
-        rules = min(classes, classes * (classes - 1) // 2)
-    cfg = SyntheticConfig(classes=classes, clips=clips, rules=rules, audio_dim=audio_dim,
-                          visual_dim=visual_dim, seed=seed)
-    s = api.extract_synthetic(cfg, out, planted)
-    _emit(s, as_json, f"wrote {out}: {s['clips']} clips, {s['classes']} classes (train "
-                      f"{s['train']} / val {s['val']} / test {s['test']}); planted graph "
-                      f"{planted} ({s['planted_links']} links)")
-
+from avili.cli._common import (Device, DeviceOpt, Direction, Json, Overwrite, Quiet,
+                               Relevance, Seed, Transform, _emit, _outputs, _progress, command)
+from avili.config import DemoConfig, DistillConfig, EvalConfig, GraphConfig, TeachConfig
 
 @command("teach")
 def teach(
@@ -209,8 +51,8 @@ def infer_graph(
     out: Annotated[Optional[Path], typer.Option(help="Graph to write (default: graph.npz "
                                                      "beside the input).")] = None,
     csv: Annotated[Optional[Path], typer.Option(help="Also write the edge list as CSV.")] = None,
-    lambda_value: Annotated[float, typer.Option("--lambda", help="BIC penalty (causal-learn "
-                            "0.1.4.8 default 2; 1 = older releases).")] = GraphConfig.lambda_value,
+    lambda_value: Annotated[float, typer.Option("--lambda", help="BIC penalty lambda (avili "
+                            "default 1; causal-learn 0.1.4.8's own default is 2).")] = GraphConfig.lambda_value,
     top_k: Annotated[int, typer.Option(help="Keep an edge only if it is among the k strongest "
                                             "of one of its nodes; 0 keeps all.")] = 0,
     transform: Annotated[Transform, typer.Option(help="Scale GRaSP sees: logit for "
@@ -365,8 +207,3 @@ def demo(
     from avili.report import demo_table
 
     stdout.print(demo_table(results))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    app(prog_name="avili")
-    sys.exit(0)

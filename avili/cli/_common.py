@@ -1,0 +1,124 @@
+"""What every avili command shares: the Typer app, option types, the error wrapper that
+turns AviliError into one stderr line and exit code 2, progress and summary output."""
+
+from __future__ import annotations
+
+import functools
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+
+from avili import __version__
+
+app = typer.Typer(name="avili", no_args_is_help=True, pretty_exceptions_enable=False,
+                  add_completion=True,
+                  help="Audio-visual embeddings robust to sparse labels: teach -> infer-graph "
+                       "-> distill -> eval/retrieve.")
+_state = {"debug": False}
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class Direction(str, Enum):
+    a2v = "a2v"
+    v2a = "v2a"
+
+
+class Relevance(str, Enum):
+    label = "label"
+    events = "events"
+
+
+class Transform(str, Enum):
+    auto = "auto"
+    logit = "logit"
+    none = "none"
+
+
+Seed = Annotated[int, typer.Option(help="Seed for random, numpy and torch.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+Overwrite = Annotated[bool, typer.Option(help="Replace existing outputs.")]
+DeviceOpt = Annotated[Device, typer.Option(help="Where to train: CUDA when present by default.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"avili {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    debug: Annotated[bool, typer.Option(help="Show tracebacks on errors.")] = False,
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version,
+                                                    is_eager=True, help="Print the version.")] = None,
+) -> None:
+    """avili: audio-visual embeddings that stay robust when labels are sparse."""
+    _state["debug"] = debug
+
+
+def command(name: str) -> Callable:
+    """Register a command whose user-facing errors become one stderr line and exit code 2."""
+
+    def wrap(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            from avili.errors import AviliError
+
+            try:
+                return fn(*args, **kwargs)
+            except AviliError as exc:
+                _fail(str(exc), exc)
+            except KeyboardInterrupt as exc:
+                _fail("interrupted; finished artifacts are intact, unfinished ones were not "
+                      "written", exc, code=130)
+            except OSError as exc:
+                where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+                _fail(f"{where}{exc.strerror or exc}", exc)
+
+        return app.command(name)(run)
+
+    return wrap
+
+
+def _fail(message: str, exc: BaseException, code: int = 2) -> None:
+    if _state["debug"]:
+        raise exc
+    from avili._console import stderr
+
+    stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _progress(quiet: bool) -> Any:
+    from avili._console import RichProgress
+    from avili.progress import NullProgress
+
+    return NullProgress() if quiet else RichProgress()
+
+
+def _outputs(overwrite: bool, *paths: Optional[Path]) -> None:
+    from avili.artifacts import check_output
+
+    for path in paths:
+        if path is not None:
+            check_output(path, overwrite)
+
+
+def _emit(summary: dict, as_json: bool, line: str) -> None:
+    from avili._console import stdout
+
+    if as_json:
+        from avili.artifacts import to_jsonable
+
+        typer.echo(json.dumps(to_jsonable(summary), indent=2, sort_keys=True))
+    else:
+        stdout.print(line, highlight=False, soft_wrap=True)

@@ -1,0 +1,85 @@
+"""``avili extract``: the four sources through the CLI, mode errors, and the downstream
+stages running on imported data."""
+
+from __future__ import annotations
+
+import json
+
+import h5py
+import numpy as np
+import pytest
+
+from tests.test_cli import TINY_EXTRACT, fails, ok
+
+NAMES = ["Clock", "Motorcycle", "Train horn", "Bark"]
+
+
+@pytest.fixture
+def flagged_h5(tmp_path):
+    """A VEGAS/AVE-style flagged file: per-second VGGish-like audio, one-hot labels."""
+    rng = np.random.default_rng(0)
+    n, c = 240, len(NAMES)
+    label = np.arange(n) % c
+    path = tmp_path / "published.h5"
+    with h5py.File(path, "w") as f:
+        f["vggish_Features"] = (rng.standard_normal((c, 1, 16))[label]
+                                + rng.standard_normal((n, 3, 16))).astype("f4")
+        f["inception_Features"] = (rng.standard_normal((c, 24))[label]
+                                   + rng.standard_normal((n, 24))).astype("f4")
+        f["Label_ID"] = np.eye(c)[label]
+        f["Train_test"] = np.where(np.arange(n) % 4 == 0, b"0", b"1")
+    (tmp_path / "names.txt").write_text("\n".join(NAMES) + "\n")
+    return path
+
+
+def test_from_feature_file_then_whole_pipeline(flagged_h5, tmp_path):
+    d = tmp_path
+    s = json.loads(ok(["extract", "--from", flagged_h5, "--out", d / "data.h5",
+                       "--class-names", d / "names.txt", "--json", "-q"]))
+    assert s["format"] == "flagged-h5" and s["val_carved"] and s["clips"] == 240
+    assert s["splits"]["test"] == 60 and s["splits"]["val"] > 0
+    assert s["class_names"] == NAMES and (s["audio_dim"], s["visual_dim"]) == (16, 24)
+    ok(["teach", "--data", d / "data.h5", "--out", d / "t.pt", "--epochs", "2", "-q"])
+    ok(["infer-graph", d / "soft.npz"])
+    ok(["distill", "--data", d / "data.h5", "--soft", d / "soft.npz", "--graph",
+        d / "graph.npz", "--out", d / "s.pt", "--epochs", "2", "-q"])
+    metrics = json.loads(ok(["eval", "--model", d / "s.pt", "--data", d / "data.h5",
+                             "--json"]))
+    assert metrics["queries"] == 60 and 0 < metrics["avg_mAP"] <= 1
+
+
+def test_from_reports_what_it_found_and_selects_classes(flagged_h5, tmp_path):
+    out = ok(["extract", "--from", flagged_h5, "--out", tmp_path / "sub.h5", "-q",
+              "--class-names", tmp_path / "names.txt", "--classes", "Bark,Clock"])
+    assert "detected flagged-h5" in out and "one-hot" in out and "2 classes" in out
+    assert "dropped 120 not_selected" in out
+    fails(["extract", "--from", flagged_h5, "--out", tmp_path / "x.h5", "--class-names",
+           tmp_path / "names.txt", "--classes", "Dogg"], "unknown class name 'Dogg'")
+    assert not (tmp_path / "x.h5").exists()
+
+
+def test_unsupported_source_lists_formats(tmp_path):
+    bad = tmp_path / "notes.h5"
+    with h5py.File(bad, "w") as f:
+        f["something"] = np.zeros(3)
+    err = fails(["extract", "--from", bad, "--out", tmp_path / "x.h5"], str(bad))
+    assert "supported formats" in err and "presplit" in err
+
+
+def test_exactly_one_source(tmp_path):
+    fails(["extract", "--out", tmp_path / "x.h5"], "exactly one of --synthetic")
+    fails(["extract", "--synthetic", "--from", tmp_path, "--out", tmp_path / "x.h5"],
+          "got --synthetic, --from")
+    fails(["extract", "--videos", tmp_path, "--out", tmp_path / "x.h5"], "--labels")
+    fails(["extract", "--synthetic", tmp_path / "a.h5", "--out", tmp_path / "x.h5"],
+          "only --merge takes file arguments")
+
+
+def test_merge_shards(tmp_path):
+    a, b = tmp_path / "a.h5", tmp_path / "b.h5"
+    ok(TINY_EXTRACT + ["--out", a])
+    ok([*TINY_EXTRACT[:-1], "1", "--out", b])  # same shape, other seed: other clip ids
+    s = json.loads(ok(["extract", "--merge", a, b, "--out", tmp_path / "m.h5", "--json", "-q"]))
+    assert s["clips"] == 480 and len(s["parts"]) == 2
+    fails(["extract", "--merge", a, a, "--out", tmp_path / "m2.h5"], "clip id")
+    fails(["extract", "--merge", a, "--out", tmp_path / "m.h5"], "output exists")

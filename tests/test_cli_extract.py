@@ -83,3 +83,38 @@ def test_merge_shards(tmp_path):
     assert s["clips"] == 480 and len(s["parts"]) == 2
     fails(["extract", "--merge", a, a, "--out", tmp_path / "m2.h5"], "clip id")
     fails(["extract", "--merge", a, "--out", tmp_path / "m.h5"], "output exists")
+
+
+def _presplit_npz(path):
+    rng = np.random.default_rng(1)
+    arrays = {}
+    for split, n in (("train", 120), ("test", 40)):
+        label = np.arange(n) % len(NAMES)
+        arrays[f"audio_{split}"] = rng.standard_normal((n, 16)).astype("f4") + label[:, None]
+        arrays[f"visual_{split}"] = rng.standard_normal((n, 24)).astype("f4") - label[:, None]
+        arrays[f"lab_{split}"] = label
+    np.savez(path, **arrays)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["presplit-npz", "ave-release"])
+def test_other_formats_feed_the_pipeline(kind, tmp_path):
+    from tests.data.test_ave_release import release
+
+    d = tmp_path
+    if kind == "presplit-npz":
+        source, extra = _presplit_npz(d / "vegas_like.npz"), []
+    else:
+        release(d / "AVE")
+        source, extra = d / "AVE", ["--classes", "Church bell,Female speech/woman speaking,"
+                                                "Frying (food),Train horn"]
+        fails(["extract", "--from", source, "--out", d / "x.h5", "--classes", "Ukulele,Bark"],
+              "class 'Ukulele' in --classes has no clips")
+    s = json.loads(ok(["extract", "--from", source, "--out", d / "data.h5", "--json", "-q",
+                       *extra]))
+    assert s["format"] == kind and s["classes"] == 4
+    ok(["teach", "--data", d / "data.h5", "--out", d / "t.pt", "--epochs", "2", "-q"])
+    ok(["distill", "--data", d / "data.h5", "--lir-weight", "0", "--out", d / "s.pt",
+        "--epochs", "2", "-q"])
+    metrics = json.loads(ok(["eval", "--model", d / "s.pt", "--data", d / "data.h5", "--json"]))
+    assert metrics["queries"] == s["splits"]["test"] and 0 < metrics["avg_mAP"] <= 1

@@ -146,6 +146,9 @@ def select_classes(label: np.ndarray, names: list[str], wanted: Sequence[str], p
     for new, w in enumerate(wanted):
         remap[index[w]] = new
     out = remap[label]
+    empty = [w for k, w in enumerate(wanted) if not (out == k).any()]
+    if empty:
+        raise AviliError(f"class {empty[0]!r} in --classes has no clips in this source", path)
     return out, list(wanted), int(((label >= 0) & (out < 0)).sum())
 
 

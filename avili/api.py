@@ -85,19 +85,33 @@ def teach(data: PathLike, cfg: TeachConfig, out: PathLike, soft_out: PathLike,
 
 
 def infer_graph(soft_path: PathLike, cfg: GraphConfig, out: PathLike,
-                csv_out: PathLike | None = None, class_names: Sequence[str] | None = None
+                csv_out: PathLike | None = None, class_names: Sequence[str] | None = None,
+                formats: Sequence[str] = ("npz",), plot_out: PathLike | None = None
                 ) -> dict[str, Any]:
-    """GRaSP on soft labels; write the graph NPZ (and CSV edge list when asked)."""
-    from avili.graph.discovery import infer_graph as discover
+    """GRaSP on soft labels; write the graph in each of ``formats`` (``out`` for its own
+    suffix, ``<out stem>.<format>`` for the others), the CSV edge list and a PNG drawing
+    when asked."""
+    from avili.graph.infer import infer_graph as discover
+    from avili.graph.export import check_formats, output_paths, plot, write_format
 
+    paths = output_paths(out, check_formats(list(formats)))
     soft = load_soft_labels(soft_path, class_names)
     graph = discover(soft, cfg)
     graph.provenance = provenance("graph", cfg, {"soft": soft_path}, seed=cfg.seed,
                                   **graph.provenance,
                                   clip_ids_sha256=soft.provenance.get("clip_ids_sha256"))
-    save_graph(graph, out, csv_out)
-    return {"out": str(out), "graph": graph, "edges": len(graph.edges()),
-            "transform": graph.provenance["transform"]}
+    for fmt, path in paths.items():
+        write_format(graph, fmt, path)
+    if csv_out is not None:
+        write_format(graph, "csv", csv_out)
+    if plot_out is not None:
+        plot(graph, plot_out)
+    stability = graph.provenance["stability"]
+    return {"out": str(out), "written": [str(p) for p in paths.values()], "graph": graph,
+            "edges": len(graph.edges()), "transform": graph.provenance["transform"],
+            "input_kind": graph.provenance["input_kind"],
+            "warnings": graph.provenance["warnings"],
+            "mean_jaccard": stability["mean_jaccard"], "chosen_seed": stability["chosen_seed"]}
 
 
 def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | None = None,

@@ -57,8 +57,13 @@ class GraphConfig:
 
     lambda_value: float = 1.0
     depth: int = 3
-    transform: str = "auto"  # auto | logit | none; auto = logit when all values lie in [0, 1]
+    input_kind: str = "auto"  # auto | probs (-> log-odds) | logits (as they are)
+    backend: str = "fast"  # fast (avili, same graphs) | causal-learn
     top_k: int = 0  # 0 keeps every edge GRaSP finds
+    restarts: int = 1  # seeds seed..seed+R-1; the best BIC score wins
+    bootstrap: int = 0  # resamples of the rows, for edge frequencies
+    min_frequency: float = 0.0  # drop edges adjacent in fewer of the runs
+    workers: int = 0  # parallel runs; 0 = every core
     split: str = "train"
     seed: int = 0
 

@@ -8,14 +8,15 @@ from rich.table import Table
 
 
 def edge_table(edges: list[dict[str, Any]], title: str) -> Table:
-    """Edges as rows: source, arrow (-> directed, --- undirected), target, weight, sign."""
+    """Edges as rows: cause, arrow (--> directed, --- undirected), effect, weight,
+    frequency across runs, kind (from the sign)."""
     table = Table(title=title)
-    for name in ("source", "", "target", "weight", "kind"):
-        table.add_column(name, justify="right" if name == "weight" else "left")
+    for name in ("cause", "", "effect", "weight", "freq", "kind"):
+        table.add_column(name, justify="right" if name in ("weight", "freq") else "left")
     for e in edges:
         kind = {1: "co-occurrence", -1: "competition"}.get(e["sign"], "suppression")
-        table.add_row(e["source"], "---" if e["undirected"] else "-->", e["target"],
-                      f"{e['weight']:.3f}", kind)
+        table.add_row(e["cause"], "-->" if e["directed"] else "---", e["effect"],
+                      f"{e['weight']:.3f}", f"{e['frequency']:.2f}", kind)
     return table
 
 

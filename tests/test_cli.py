@@ -180,7 +180,7 @@ def test_bare_soft_labels_with_class_names(tmp_path):
     out = json.loads(ok(["infer-graph", tmp_path / "bare.npz", "--class-names", "Dog,Cat",
                          "--json"]))
     assert out["transform"] == "none"
-    names = {e["source"] for e in out["edge_list"]} | {e["target"] for e in out["edge_list"]}
+    names = {e["cause"] for e in out["edge_list"]} | {e["effect"] for e in out["edge_list"]}
     assert names >= {"audio:Dog", "visual:Dog"}
     fails(["infer-graph", tmp_path / "bare.npz", "--class-names", "Dog", "--out",
            tmp_path / "g2.npz"], "1 class names for 2 soft-label columns")
@@ -189,3 +189,19 @@ def test_bare_soft_labels_with_class_names(tmp_path):
 def test_version_and_help():
     assert ok(["--version"]).startswith("avili ")
     assert "infer-graph" in ok(["--help"])
+
+
+def test_infer_graph_stability_exports_and_show(pipeline, tmp_path):
+    out = tmp_path / "g.npz"
+    s = json.loads(ok(["infer-graph", pipeline / "soft.npz", "--out", out, "--format", "npz",
+                       "--format", "graphml", "--plot", tmp_path / "g.png", "--restarts",
+                       "2", "--bootstrap", "3", "--min-frequency", "0.5", "--json"]))
+    assert (tmp_path / "g.graphml").is_file() and (tmp_path / "g.png").is_file()
+    assert all(e["frequency"] >= 0.5 for e in s["edge_list"]) and 0 < s["mean_jaccard"] <= 1
+    shown = json.loads(ok(["infer-graph", "--show", out, "--json"]))
+    assert shown["edge_list"] == s["edge_list"]
+    assert "cause" in ok(["infer-graph", "--show", out, "--top", "2"])
+    fails(["infer-graph"], "give the soft labels")
+    fails(["infer-graph", pipeline / "soft.npz", "--out", tmp_path / "x.npz", "--format",
+           "svg"], "unknown --format 'svg'")
+    fails(["infer-graph", pipeline / "soft.npz", "--out", out], "output exists")

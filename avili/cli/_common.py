@@ -36,10 +36,10 @@ class Relevance(str, Enum):
     events = "events"
 
 
-class Transform(str, Enum):
+class InputKind(str, Enum):
     auto = "auto"
-    logit = "logit"
-    none = "none"
+    probs = "probs"
+    logits = "logits"
 
 
 Seed = Annotated[int, typer.Option(help="Seed for random, numpy and torch.")]
@@ -111,6 +111,14 @@ def _outputs(overwrite: bool, *paths: Optional[Path]) -> None:
     for path in paths:
         if path is not None:
             check_output(path, overwrite)
+
+
+def _warn(messages: list[str]) -> None:
+    """Warnings from a library call, one yellow line each on stderr."""
+    from avili._console import stderr
+
+    for message in messages:
+        stderr.print(f"[bold yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
 
 
 def _emit(summary: dict, as_json: bool, line: str) -> None:

@@ -1,4 +1,5 @@
-"""GRaSP on soft labels. The only module that imports causal-learn.
+"""causal-learn's GRaSP, wrapped, and the edge quantities read off its CPDAG. The only
+module that imports causal-learn.
 
 causal-learn's ``grasp()`` has no seed argument (it shuffles the global ``random``),
 prints progress to stdout, and returns a ``GeneralGraph`` whose encoding is described
@@ -16,10 +17,6 @@ import warnings
 
 import numpy as np
 
-from avili.config import GraphConfig
-from avili.data.softlabels import SoftLabels
-from avili.errors import AviliError
-from avili.graph.graphfile import Graph
 
 
 def run_grasp(data: np.ndarray, lambda_value: float = 2.0, depth: int = 3, seed: int = 0
@@ -94,60 +91,3 @@ def keep_top_k(weight: np.ndarray, k: int) -> np.ndarray:
     rank = np.argsort(np.argsort(-sym, axis=1, kind="stable"), axis=1, kind="stable")
     top = (rank < k) & (sym > 0)
     return present & (top | top.T)
-
-
-TRANSFORMS = ("auto", "logit", "none")
-LOGIT_EPS = 1e-4
-
-
-def transform_soft_labels(data: np.ndarray, transform: str, path: object = None
-                          ) -> tuple[np.ndarray, str]:
-    """Map (n, p) soft labels to the scale GRaSP's linear-Gaussian BIC score sees.
-
-    ``logit`` uses log(p / (1 - p)) with p clipped to [1e-4, 1 - 1e-4]: probabilities are
-    bounded and skewed, their log-odds much closer to linear-Gaussian. ``auto`` picks
-    ``logit`` when every value lies in [0, 1] and ``none`` otherwise (e.g. scores from a
-    linear label-space head, which can be negative); the choice is recorded in the graph.
-    """
-    if transform not in TRANSFORMS:
-        raise AviliError(f"unknown transform {transform!r}; expected {', '.join(TRANSFORMS)}")
-    probabilities = bool(data.min() >= 0.0 and data.max() <= 1.0)
-    if transform == "auto":
-        transform = "logit" if probabilities else "none"
-    if transform == "logit":
-        if not probabilities:
-            raise AviliError("--transform logit needs probabilities in [0, 1]; these values "
-                             f"span [{data.min():.3g}, {data.max():.3g}]; use --transform none",
-                             path)
-        clipped = np.clip(data, LOGIT_EPS, 1 - LOGIT_EPS)
-        return np.log(clipped / (1 - clipped)), transform
-    return data, transform
-
-
-def infer_graph(soft: SoftLabels, cfg: GraphConfig) -> Graph:
-    """GRaSP on the ``cfg.split`` rows of ``[audio | visual]`` soft labels (n, 2C), after
-    :func:`transform_soft_labels`.
-
-    Edge weights are absolute standardized coefficients divided by the largest one, so
-    they lie in [0, 1]; ``sign`` keeps the coefficient's sign. ``cfg.top_k`` prunes as in
-    :func:`keep_top_k`.
-    """
-    raw = np.column_stack([soft.audio, soft.visual])[soft.rows(cfg.split)].astype(np.float64)
-    data, transform = transform_soft_labels(raw, cfg.transform, soft.path)
-    constant = np.flatnonzero(data.std(axis=0) < 1e-12)
-    if constant.size:
-        names = [f"{m}:{c}" for m in ("audio", "visual") for c in soft.class_names]
-        raise AviliError(f"soft-label column {names[constant[0]]} is constant over the "
-                         f"{cfg.split} rows; GRaSP needs variation in every column", soft.path)
-    if data.shape[0] < 3:
-        raise AviliError(f"only {data.shape[0]} rows in split {cfg.split!r}", soft.path)
-    directed, undirected = run_grasp(data, cfg.lambda_value, cfg.depth, cfg.seed)
-    corr = np.corrcoef(data, rowvar=False)
-    coef = edge_coefficients(corr, directed, undirected)
-    scale = np.abs(coef).max()
-    weight = np.abs(coef) / scale if scale > 0 else np.abs(coef)
-    keep = keep_top_k(weight, cfg.top_k)
-    weight = np.where(keep, weight, 0.0).astype(np.float32)
-    return Graph(class_names=list(soft.class_names), weight=weight,
-                 undirected=undirected & keep, sign=(edge_signs(corr, coef) * keep),
-                 provenance={"transform": transform, "rows": int(data.shape[0])})

@@ -10,8 +10,9 @@ Direction convention: ``weight[i, j] > 0`` means an edge *from* node ``i`` *to* 
 Keys: ``schema``, ``nodes`` (2C,) str, ``class_names`` (C,) str, ``weight`` (2C, 2C)
 float32 in [0, 1], ``undirected`` (2C, 2C) bool, ``sign`` (2C, 2C) int8 (+1
 co-occurrence, -1 competition, 0 no edge or a suppression edge whose coefficient and
-marginal correlation disagree in sign), ``provenance``
-JSON (parameters, seed, inputs).
+marginal correlation disagree in sign), ``frequency`` (2C, 2C) float32 (share of the
+restart or bootstrap runs in which the edge's nodes were adjacent; 1 for every edge of a
+single run; optional on read), ``provenance`` JSON (parameters, seed, inputs, stability).
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ class Graph:
     sign: np.ndarray
     provenance: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    frequency: np.ndarray | None = None  # (2C, 2C) float32; None: 1 for every edge
+
+    def __post_init__(self) -> None:
+        if self.frequency is None:  # a single run: every edge it has was seen once in one
+            self.frequency = (self.weight > 0).astype(np.float32)
 
     @property
     def nodes(self) -> list[str]:
@@ -91,6 +97,7 @@ def save_graph(graph: Graph, path: str | os.PathLike, csv_path: str | os.PathLik
                      class_names=np.array(graph.class_names, dtype=str),
                      weight=graph.weight.astype(np.float32),
                      undirected=graph.undirected.astype(bool), sign=graph.sign.astype(np.int8),
+                     frequency=np.asarray(graph.frequency, dtype=np.float32),
                      provenance=np.array(dumps(graph.provenance)))
     if csv_path is not None:
         with atomic_output(csv_path) as tmp:
@@ -99,13 +106,15 @@ def save_graph(graph: Graph, path: str | os.PathLike, csv_path: str | os.PathLik
 
 
 def edges_csv(graph: Graph) -> str:
-    """The edge list as CSV text: source, target, weight, undirected, sign."""
+    """The edge list as CSV text: cause, effect, weight, directed, frequency, sign (an
+    undirected edge once, cause < effect by node index, directed = 0)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["source", "target", "weight", "undirected", "sign"])
+    writer.writerow(["cause", "effect", "weight", "directed", "frequency", "sign"])
     names = graph.nodes
     for i, j, w, und, sgn in graph.edges():
-        writer.writerow([names[i], names[j], f"{w:.6f}", int(und), sgn])
+        writer.writerow([names[i], names[j], f"{w:.6f}", int(not und),
+                         f"{float(graph.frequency[i, j]):.4f}", sgn])
     return buffer.getvalue()
 
 
@@ -128,8 +137,12 @@ def load_graph(path: str | os.PathLike) -> Graph:
     weight = arrays["weight"].astype(np.float32)
     if not np.isfinite(weight).all() or weight.min() < 0 or weight.max() > 1:
         raise AviliError("'weight' must hold finite values in [0, 1]", path)
+    frequency = arrays.get("frequency")
+    if frequency is not None and frequency.shape != (p, p):
+        raise AviliError(f"'frequency' must have shape ({p}, {p}), found {frequency.shape}", path)
     return Graph(class_names=names, weight=weight, undirected=arrays["undirected"].astype(bool),
                  sign=arrays["sign"].astype(np.int8),
+                 frequency=None if frequency is None else frequency.astype(np.float32),
                  provenance=json.loads(str(arrays.get("provenance", "{}"))), path=path)
 
 

@@ -5,8 +5,9 @@ import pytest
 
 from avili.config import GraphConfig
 from avili.data.softlabels import load_soft_labels
-from avili.graph.discovery import (cpdag_to_masks, infer_graph, keep_top_k, run_grasp,
-                                   transform_soft_labels)
+from avili.graph.discovery import cpdag_to_masks, keep_top_k, run_grasp
+from avili.graph.infer import infer_graph
+from avili.graph.inputs import to_search_scale
 from tests.conftest import AVE15_SOFT, shared_file
 
 
@@ -56,15 +57,15 @@ def test_cpdag_encoding():
     assert undirected[1, 2] and undirected[2, 1] and undirected.sum() == 2
 
 
-def test_transform_auto_keeps_non_probabilities():
+def test_input_kind_auto_keeps_non_probabilities():
     soft = load_soft_labels(shared_file(AVE15_SOFT))
     data = np.column_stack([soft.audio, soft.visual])
-    assert transform_soft_labels(data, "auto")[1] == "none"
-    with pytest.raises(ValueError, match="needs probabilities"):
-        transform_soft_labels(data, "logit")
+    assert to_search_scale(data, "auto")[1] == "logits"
+    with pytest.raises(ValueError, match="needs values in"):
+        to_search_scale(data, "probs")
     probs = np.array([[0.2, 0.5], [0.9, 0.0]])
-    out, name = transform_soft_labels(probs, "auto")
-    assert name == "logit" and out[0, 1] == 0.0 and np.isfinite(out).all()
+    out, name = to_search_scale(probs, "auto")
+    assert name == "probs" and out[0, 1] == 0.0 and np.isfinite(out).all()
 
 
 def test_top_k_keeps_strongest_per_node():
@@ -80,5 +81,6 @@ def test_infer_graph_on_bare_file_weights_in_unit_interval():
     graph = infer_graph(soft, GraphConfig(seed=0))
     assert graph.weight.shape == (30, 30)
     assert graph.weight.max() == pytest.approx(1.0) and graph.weight.min() >= 0
-    assert graph.provenance["transform"] == "none"
+    assert graph.provenance["transform"] == "none" and graph.provenance["input_kind"] == "logits"
+    assert graph.provenance["label_space"]  # the real file's rows sum to about 1
     assert graph.nodes[0] == "audio:class_0" and graph.nodes[15] == "visual:class_0"

@@ -24,8 +24,10 @@ def test_roundtrip_and_csv(tmp_path):
     np.testing.assert_array_equal(back.undirected, g.undirected)
     assert back.provenance == {"seed": 3} and back.nodes[4] == "visual:b"
     lines = (tmp_path / "g.csv").read_text().splitlines()
-    assert lines[0] == "source,target,weight,undirected,sign" and len(lines) == 4
-    assert lines[1].startswith("audio:a,visual:b,0.8")
+    assert lines[0] == "cause,effect,weight,directed,frequency,sign" and len(lines) == 4
+    assert lines[1] == "audio:a,visual:b,0.800000,1,1.0000,1"
+    assert "audio:b,visual:a,0.500000,0,1.0000,-1" in lines
+    np.testing.assert_array_equal(back.frequency, (g.weight > 0).astype(np.float32))
 
 
 def test_class_links_positive_only():

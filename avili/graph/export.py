@@ -1,0 +1,148 @@
+"""Graph exports beside the NPZ: JSON, CSV, Graphviz DOT, GraphML (networkx) and a PNG
+drawing (matplotlib). Every file is written atomically.
+
+All formats carry the same edges as :meth:`Graph.edges`: cause, effect, weight in [0, 1],
+whether the edge is directed (an undirected CPDAG edge is listed once), the frequency of
+the edge across restart/bootstrap runs and its sign (+1 co-occurrence, -1 competition,
+0 suppression).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from avili.artifacts import atomic_output
+from avili.graph.graphfile import Graph, edges_csv, save_graph
+
+FORMATS = ("npz", "json", "csv", "dot", "graphml")
+MODALITY_COLOURS = {"audio": "#1f77b4", "visual": "#ff7f0e"}
+
+
+def edge_records(graph: Graph) -> list[dict[str, Any]]:
+    """One dict per edge, strongest first."""
+    names = graph.nodes
+    return [{"cause": names[i], "effect": names[j], "weight": round(w, 6),
+             "directed": not und, "frequency": round(float(graph.frequency[i, j]), 4),
+             "sign": sign} for i, j, w, und, sign in graph.edges()]
+
+
+def to_json(graph: Graph) -> str:
+    """Nodes, edges and provenance as one JSON document."""
+    return json.dumps({"schema": "avili.graph", "nodes": graph.nodes,
+                       "class_names": graph.class_names, "edges": edge_records(graph),
+                       "provenance": graph.provenance}, indent=2, default=str) + "\n"
+
+
+def to_dot(graph: Graph) -> str:
+    """Graphviz DOT: nodes coloured by modality, pen width by weight, undirected CPDAG
+    edges drawn without arrowheads."""
+    lines = ["digraph avili {", "  node [style=filled, fontcolor=white];"]
+    for name in graph.nodes:
+        colour = MODALITY_COLOURS[name.split(":", 1)[0]]
+        lines.append(f"  {json.dumps(name)} [fillcolor={json.dumps(colour)}];")
+    for e in edge_records(graph):
+        style = "" if e["directed"] else ", dir=none"
+        lines.append(f"  {json.dumps(e['cause'])} -> {json.dumps(e['effect'])} "
+                     f"[penwidth={0.5 + 4 * e['weight']:.2f}, label=\"{e['weight']:.2f}\""
+                     f"{style}];")
+    return "\n".join(lines + ["}"]) + "\n"
+
+
+def to_networkx(graph: Graph) -> Any:
+    """A networkx DiGraph (undirected edges appear both ways, with directed=False)."""
+    import networkx as nx
+
+    g = nx.DiGraph()
+    for name in graph.nodes:
+        g.add_node(name, modality=name.split(":", 1)[0], label=name.split(":", 1)[1])
+    for e in edge_records(graph):
+        attrs = {k: e[k] for k in ("weight", "directed", "frequency", "sign")}
+        g.add_edge(e["cause"], e["effect"], **attrs)
+        if not e["directed"]:
+            g.add_edge(e["effect"], e["cause"], **attrs)
+    return g
+
+
+def write_format(graph: Graph, fmt: str, path: str | os.PathLike) -> Path:
+    """Write ``graph`` as ``fmt`` (one of :data:`FORMATS`) to ``path``, atomically."""
+    if fmt == "npz":
+        return save_graph(graph, path)
+    with atomic_output(path) as tmp:
+        if fmt == "graphml":
+            import networkx as nx
+
+            nx.write_graphml(to_networkx(graph), tmp)
+        else:
+            text = {"json": to_json, "csv": edges_csv, "dot": to_dot}[fmt](graph)
+            tmp.write_text(text)
+    return Path(path)
+
+
+def plot(graph: Graph, path: str | os.PathLike, top: int = 40) -> Path:
+    """A PNG of the ``top`` strongest edges: audio nodes on the left, visual on the right,
+    coloured by modality, edge width by weight, dashed for competition edges."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    c = graph.num_classes
+    pos = {k: (0.0 if k < c else 1.0, 1.0 - (k % c) / max(c - 1, 1)) for k in range(2 * c)}
+    fig, ax = plt.subplots(figsize=(8, max(4, 0.35 * c + 1.5)), dpi=120)
+    for i, j, w, und, sign in graph.edges()[:top]:
+        (x0, y0), (x1, y1) = pos[i], pos[j]
+        bend = 0.25 if (i < c) == (j < c) else 0.0
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops=dict(
+            arrowstyle="-" if und else "-|>", lw=0.5 + 3.5 * w, alpha=0.75,
+            color="tab:green" if sign > 0 else "grey", linestyle="--" if sign < 0 else "-",
+            connectionstyle=f"arc3,rad={bend}", shrinkA=6, shrinkB=6))
+    for k, name in enumerate(graph.nodes):
+        modality, label = name.split(":", 1)
+        x, y = pos[k]
+        ax.scatter([x], [y], s=80, color=MODALITY_COLOURS[modality], zorder=3)
+        ax.text(x - 0.04 if k < c else x + 0.04, y, label, ha="right" if k < c else "left",
+                va="center", fontsize=8)
+    _finish(ax, graph, min(top, len(graph.edges())))
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return Path(path)
+
+
+def _finish(ax: Any, graph: Graph, shown: int) -> None:
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], marker="o", ls="", color=col, label=m)
+               for m, col in MODALITY_COLOURS.items()]
+    handles += [Line2D([], [], color="tab:green", label="co-occurrence (+)"),
+                Line2D([], [], color="grey", ls="--", label="competition (-)"),
+                Line2D([], [], color="grey", label="suppression (0)")]
+    ax.text(0.0, 1.06, "audio", ha="center", fontsize=9, weight="bold")
+    ax.text(1.0, 1.06, "visual", ha="center", fontsize=9, weight="bold")
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=5,
+              fontsize=8, frameon=False)
+    ax.set_xlim(-0.6, 1.6)
+    ax.set_axis_off()
+    ax.set_title(f"avili graph: {shown} strongest of {len(graph.edges())} edges "
+                 "(width = weight)", fontsize=10)
+
+
+def check_formats(formats: list[str]) -> list[str]:
+    """The formats, deduplicated in order; unknown names raise."""
+    from avili.errors import AviliError
+
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise AviliError(f"unknown --format {unknown[0]!r}; expected {', '.join(FORMATS)}")
+    return list(dict.fromkeys(formats)) or ["npz"]
+
+
+def output_paths(out: str | os.PathLike, formats: list[str]) -> dict[str, Path]:
+    """``out`` for its own suffix's format (npz when unknown), ``<out stem>.<fmt>`` for
+    the others."""
+    out = Path(out)
+    return {f: out if out.suffix == f".{f}" else out.with_suffix(f".{f}") for f in formats}
+

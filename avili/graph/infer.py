@@ -1,0 +1,96 @@
+"""``avili infer-graph``: soft labels in, weighted class-modality graph out.
+
+Steps: :func:`avili.graph.inputs.prepare` (scale, degenerate columns), the search
+(restarts and bootstrap from :mod:`avili.graph.stability`, each run a GRaSP call),
+edge strengths and signs (:mod:`avili.graph.discovery`), then pruning.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from avili.config import GraphConfig
+from avili.data.softlabels import SoftLabels
+from avili.errors import AviliError
+from avili.graph.discovery import edge_coefficients, edge_signs, keep_top_k, run_grasp
+from avili.graph.fastgrasp import fast_grasp
+from avili.graph.graphfile import Graph
+from avili.graph.inputs import prepare
+from avili.graph.stability import RunSet, bootstrap_rows, run_many
+
+
+def search_backend(name: str) -> Any:
+    """The GRaSP implementation named ``name``: (data, lambda, depth, seed) -> masks."""
+    backends = {"fast": fast_grasp, "causal-learn": run_grasp}
+    if name not in backends:
+        raise AviliError(f"unknown backend {name!r}; expected {', '.join(backends)}")
+    return backends[name]
+
+
+def infer_graph(soft: SoftLabels, cfg: GraphConfig) -> Graph:
+    """GRaSP on the ``cfg.split`` rows of ``[audio | visual]`` soft labels (n, 2C).
+
+    ``cfg.restarts`` runs other seeds (``seed``, ``seed + 1``, ...) and keeps the graph with
+    the best BIC score; ``cfg.bootstrap`` reruns the chosen seed on resampled rows. Each
+    edge's frequency is its share of the bootstrap runs (else of the restarts) in which
+    its two nodes are adjacent. Edge weight = frequency x |standardized coefficient|,
+    divided by the largest, so weights lie in [0, 1]; ``sign`` keeps the coefficient's
+    sign. Edges below ``cfg.min_frequency`` are dropped, then ``cfg.top_k`` prunes as in
+    :func:`keep_top_k`.
+    """
+    if cfg.restarts < 1 or cfg.bootstrap < 0 or not 0.0 <= cfg.min_frequency <= 1.0:
+        raise AviliError(f"need --restarts >= 1, --bootstrap >= 0 and --min-frequency in "
+                         f"[0, 1]; got {cfg.restarts}, {cfg.bootstrap}, {cfg.min_frequency}")
+    search = search_backend(cfg.backend)
+    prepared = prepare(soft, cfg)
+    data = prepared.data[:, prepared.used]
+    seeds = [cfg.seed + r for r in range(cfg.restarts)]
+    restarts = run_many(data, search, cfg.lambda_value, cfg.depth, seeds,
+                        [None] * len(seeds), cfg.workers)
+    best = int(np.argmax(restarts.scores))
+    study = restarts
+    if cfg.bootstrap > 0:
+        rows = bootstrap_rows(data.shape[0], cfg.bootstrap, cfg.seed)
+        study = run_many(data, search, cfg.lambda_value, cfg.depth,
+                         [seeds[best]] * cfg.bootstrap, rows, cfg.workers)
+    p, used = prepared.data.shape[1], prepared.used
+    directed, undirected = (_expand(m, used, p) for m in restarts.runs[best])
+    frequency = _expand(study.frequency, used, p)
+    graph = _weighted(soft, cfg, prepared.data, directed, undirected, frequency)
+    graph.provenance = {**prepared.record,
+                        "stability": _stability_record(restarts, study, best, cfg)}
+    return graph
+
+
+def _expand(matrix: np.ndarray, used: np.ndarray, p: int) -> np.ndarray:
+    """(q, q) over the searched columns -> (p, p), zero for the left-out ones."""
+    full = np.zeros((p, p), dtype=matrix.dtype)
+    full[np.ix_(used, used)] = matrix
+    return full
+
+
+def _weighted(soft: SoftLabels, cfg: GraphConfig, data: np.ndarray, directed: np.ndarray,
+              undirected: np.ndarray, frequency: np.ndarray) -> Graph:
+    """Weights, signs and pruning from the chosen CPDAG and the (p, p) edge frequencies."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.nan_to_num(np.corrcoef(data, rowvar=False))  # constant columns -> 0
+    coef = edge_coefficients(corr, directed, undirected)
+    strength = np.abs(coef) * frequency
+    scale = strength.max()
+    weight = strength / scale if scale > 0 else strength
+    keep = keep_top_k(np.where(frequency >= cfg.min_frequency, weight, 0.0), cfg.top_k)
+    return Graph(class_names=list(soft.class_names),
+                 weight=np.where(keep, weight, 0.0).astype(np.float32),
+                 undirected=undirected & keep, sign=(edge_signs(corr, coef) * keep),
+                 frequency=np.where(keep, frequency, 0.0).astype(np.float32))
+
+
+def _stability_record(restarts: RunSet, study: RunSet, best: int, cfg: GraphConfig) -> dict:
+    """What the provenance says about the runs behind the graph."""
+    return {"backend": cfg.backend, "restarts": cfg.restarts, "bootstrap": cfg.bootstrap,
+            "min_frequency": cfg.min_frequency, "chosen_seed": restarts.seeds[best],
+            "restart_scores": [round(float(v), 4) for v in restarts.scores],
+            "frequency_from": "bootstrap" if cfg.bootstrap > 0 else "restarts",
+            "mean_jaccard": round(study.jaccard, 4)}

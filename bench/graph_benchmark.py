@@ -24,19 +24,9 @@ import numpy as np
 
 from avili.graph.discovery import run_grasp
 from avili.graph.fastgrasp import fast_grasp
+from avili.graph.simulate import linear_gaussian
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "ave15_teacher_soft_labels.npz"
-
-
-def linear_gaussian(p: int, n: int, seed: int, degree: float = 2.0) -> np.ndarray:
-    """(n, p) samples of a random sparse linear-Gaussian DAG (mean in-degree ~degree / 2)."""
-    rng = np.random.default_rng(seed)
-    adj = np.triu(rng.random((p, p)) < degree / (p - 1), 1)
-    w = adj * rng.uniform(0.3, 1.0, (p, p)) * rng.choice([-1.0, 1.0], (p, p))
-    x = np.zeros((n, p))
-    for j in range(p):
-        x[:, j] = x @ w[:, j] + rng.standard_normal(n)
-    return x[:, rng.permutation(p)]
 
 
 def timed(fn, *args) -> tuple[tuple[np.ndarray, np.ndarray], float]:
@@ -70,7 +60,7 @@ def cases(sizes: list[str], seeds: list[int]):
                     yield "real", data, lambda_value, seed
         else:
             p, n = (int(v) for v in size.lower().split("x"))
-            yield size, linear_gaussian(p, n, seeds[0]), 2.0, seeds[0]
+            yield size, linear_gaussian(p, n, seeds[0])[0], 2.0, seeds[0]
 
 
 def main() -> None:

@@ -5,19 +5,15 @@ from avili.config import GraphConfig
 from avili.data.softlabels import SoftLabels
 from avili.graph.discovery import run_grasp
 from avili.graph.infer import infer_graph
+from avili.graph.simulate import linear_gaussian as simulate
 from avili.graph.fastscore import BicScore
 from avili.graph.stability import (adjacency_frequency, consistent_extension, cpdag_bic,
                                    mean_jaccard, run_many)
 
 
 def linear_gaussian(p=8, n=600, seed=0):
-    """(n, p) data from a random sparse DAG in index order, and its (p, p) bool adjacency."""
-    rng = np.random.default_rng(seed)
-    dag = np.triu(rng.random((p, p)) < 0.3, 1)
-    x = np.zeros((n, p))
-    for j in range(p):
-        x[:, j] = x @ (dag[:, j] * rng.uniform(0.5, 1.5, p)) + rng.standard_normal(n)
-    return x, dag
+    """(n, p) data and its (p, p) bool DAG, from the library's generator."""
+    return simulate(p, n, seed, degree=2.0, shuffle=False)
 
 
 def test_local_bic_is_causal_learns_score():

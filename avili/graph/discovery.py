@@ -14,6 +14,7 @@ import contextlib
 import io
 import random
 import warnings
+from typing import Iterator
 
 import numpy as np
 
@@ -28,16 +29,36 @@ def run_grasp(data: np.ndarray, lambda_value: float = 2.0, depth: int = 3, seed:
     """
     from causallearn.search.PermutationBased.GRaSP import grasp
 
+    with _seeded_quietly(seed):
+        g = grasp(np.asarray(data, dtype=np.float64), score_func="local_score_BIC_from_cov",
+                  depth=depth, parameters={"lambda_value": lambda_value}, verbose=False)
+    return cpdag_to_masks(np.asarray(g.graph))
+
+
+def run_boss(data: np.ndarray, lambda_value: float = 2.0, depth: int = 3, seed: int = 0
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Run causal-learn's BOSS (best order score search) with the BIC score on ``data``
+    (N, p); ``depth`` is unused (BOSS has none). Returns masks as :func:`run_grasp`."""
+    from causallearn.search.PermutationBased.BOSS import boss
+
+    with _seeded_quietly(seed):
+        g = boss(np.asarray(data, dtype=np.float64), score_func="local_score_BIC_from_cov",
+                 parameters={"lambda_value": lambda_value}, verbose=False)
+    return cpdag_to_masks(np.asarray(g.graph))
+
+
+@contextlib.contextmanager
+def _seeded_quietly(seed: int) -> Iterator[None]:
+    """Seed the global ``random`` (causal-learn's only source of randomness here), restore
+    it afterwards, and silence causal-learn's stdout and warnings."""
     saved = random.getstate()
     random.seed(seed)
     try:
         with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            g = grasp(np.asarray(data, dtype=np.float64), score_func="local_score_BIC_from_cov",
-                      depth=depth, parameters={"lambda_value": lambda_value}, verbose=False)
+            yield
     finally:
         random.setstate(saved)
-    return cpdag_to_masks(np.asarray(g.graph))
 
 
 def cpdag_to_masks(encoded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -14,19 +14,28 @@ import numpy as np
 from avili.config import GraphConfig
 from avili.data.softlabels import SoftLabels
 from avili.errors import AviliError
-from avili.graph.discovery import edge_coefficients, edge_signs, keep_top_k, run_grasp
+from avili.graph.discovery import (edge_coefficients, edge_signs, keep_top_k, run_boss,
+                                   run_grasp)
 from avili.graph.fastgrasp import fast_grasp
 from avili.graph.graphfile import Graph
 from avili.graph.inputs import prepare
 from avili.graph.stability import RunSet, bootstrap_rows, run_many
 
 
-def search_backend(name: str) -> Any:
-    """The GRaSP implementation named ``name``: (data, lambda, depth, seed) -> masks."""
-    backends = {"fast": fast_grasp, "causal-learn": run_grasp}
-    if name not in backends:
-        raise AviliError(f"unknown backend {name!r}; expected {', '.join(backends)}")
-    return backends[name]
+SEARCHES = {("grasp", "fast"): fast_grasp, ("grasp", "causal-learn"): run_grasp,
+            ("boss", "causal-learn"): run_boss}
+
+
+def search_backend(algorithm: str, backend: str) -> Any:
+    """The search for ``algorithm`` (grasp, boss) in ``backend`` (fast, causal-learn):
+    a function (data, lambda, depth, seed) -> (directed, undirected) masks."""
+    if (algorithm, backend) in SEARCHES:
+        return SEARCHES[algorithm, backend]
+    if algorithm not in {a for a, _ in SEARCHES} or backend not in {b for _, b in SEARCHES}:
+        raise AviliError(f"unknown --algorithm {algorithm!r} or --backend {backend!r}; "
+                         "expected grasp or boss, and fast or causal-learn")
+    raise AviliError(f"--algorithm {algorithm} has no {backend} backend yet; use "
+                     "--backend causal-learn")
 
 
 def infer_graph(soft: SoftLabels, cfg: GraphConfig) -> Graph:
@@ -43,7 +52,7 @@ def infer_graph(soft: SoftLabels, cfg: GraphConfig) -> Graph:
     if cfg.restarts < 1 or cfg.bootstrap < 0 or not 0.0 <= cfg.min_frequency <= 1.0:
         raise AviliError(f"need --restarts >= 1, --bootstrap >= 0 and --min-frequency in "
                          f"[0, 1]; got {cfg.restarts}, {cfg.bootstrap}, {cfg.min_frequency}")
-    search = search_backend(cfg.backend)
+    search = search_backend(cfg.algorithm, cfg.backend)
     prepared = prepare(soft, cfg)
     data = prepared.data[:, prepared.used]
     seeds = [cfg.seed + r for r in range(cfg.restarts)]
@@ -89,7 +98,7 @@ def _weighted(soft: SoftLabels, cfg: GraphConfig, data: np.ndarray, directed: np
 
 def _stability_record(restarts: RunSet, study: RunSet, best: int, cfg: GraphConfig) -> dict:
     """What the provenance says about the runs behind the graph."""
-    return {"backend": cfg.backend, "restarts": cfg.restarts, "bootstrap": cfg.bootstrap,
+    return {"algorithm": cfg.algorithm, "backend": cfg.backend, "restarts": cfg.restarts, "bootstrap": cfg.bootstrap,
             "min_frequency": cfg.min_frequency, "chosen_seed": restarts.seeds[best],
             "restart_scores": [round(float(v), 4) for v in restarts.scores],
             "frequency_from": "bootstrap" if cfg.bootstrap > 0 else "restarts",

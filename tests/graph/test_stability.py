@@ -106,3 +106,13 @@ def test_bad_stability_options():
     soft = soft_from(linear_gaussian(p=4, n=50)[0])
     with pytest.raises(ValueError, match="--restarts >= 1"):
         infer_graph(soft, GraphConfig(restarts=0))
+
+
+def test_boss_through_causal_learn_and_unknown_pairs():
+    soft = soft_from(linear_gaussian(p=8, n=400, seed=5)[0])
+    g = infer_graph(soft, GraphConfig(algorithm="boss", backend="causal-learn"))
+    assert (g.weight > 0).any() and g.provenance["stability"]["algorithm"] == "boss"
+    with pytest.raises(ValueError, match="no fast backend yet"):
+        infer_graph(soft, GraphConfig(algorithm="boss"))
+    with pytest.raises(ValueError, match="unknown --algorithm 'pc'"):
+        infer_graph(soft, GraphConfig(algorithm="pc"))

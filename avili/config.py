@@ -53,12 +53,12 @@ class TeachConfig:
 
 @dataclass
 class GraphConfig:
-    """``avili infer-graph``: GRaSP (causal-learn) on train-split soft labels."""
+    """``avili infer-graph``: GRaSP or BOSS on train-split soft labels."""
 
     lambda_value: float = 1.0
     depth: int = 3
     input_kind: str = "auto"  # auto | probs (-> log-odds) | logits (as they are)
-    algorithm: str = "grasp"  # grasp | boss (causal-learn backend only, for now)
+    algorithm: str = "grasp"  # grasp | boss (best order score search; for large label spaces)
     backend: str = "fast"  # fast (avili, same graphs) | causal-learn
     top_k: int = 0  # 0 keeps every edge GRaSP finds
     restarts: int = 1  # seeds seed..seed+R-1; the best BIC score wins

@@ -1,14 +1,15 @@
-"""GRaSP backends side by side: causal-learn (via run_grasp) vs avili's fast_grasp.
+"""Graph-search backends side by side: causal-learn vs avili's fast GRaSP and BOSS.
 
-Both run in this process on the same inputs, lambda and seeds; each row reports the CPU
-time (time.process_time) of each backend, their ratio, and whether the two graphs are
+Both backends run in this process on the same inputs, lambda and seeds; each row reports
+the CPU time (time.process_time) of each, their ratio, and whether the two graphs are
 identical. Sizes: ``real`` is the AVE-15 teacher soft labels ([audio | visual], lambda 1
 and 2, the given seeds); ``PxN`` is a random sparse linear-Gaussian DAG with P variables
-and N samples (lambda 2). causal-learn needs ~500 s on 200x20000; for very large sizes
+and N samples (lambda 2), where the row also gives the recall and precision of the
+planted adjacencies. causal-learn's GRaSP needs ~500 s on 200x20000; for very large sizes
 (e.g. 1054x20000) pass --skip-causal-learn to time only the fast backend.
 
-Run: python bench/graph_benchmark.py [--sizes real 200x2000 [200x20000 ...]]
-     [--seeds 0 1 2] [--skip-causal-learn] [--json]
+Run: python bench/graph_benchmark.py [--sizes real 200x2000 [1054x20000 ...]]
+     [--algorithms grasp boss] [--seeds 0 1 2] [--skip-causal-learn] [--json]
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from avili.graph.discovery import run_grasp
-from avili.graph.fastgrasp import fast_grasp
+from avili.graph.infer import search_backend
 from avili.graph.simulate import linear_gaussian
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "ave15_teacher_soft_labels.npz"
@@ -35,14 +35,22 @@ def timed(fn, *args) -> tuple[tuple[np.ndarray, np.ndarray], float]:
     return out, time.process_time() - start
 
 
-def compare(name: str, data: np.ndarray, lambda_value: float, seed: int, skip: bool) -> dict:
-    """One row: both backends on ``data`` (n, p); causal-learn left out when ``skip``."""
-    (directed, undirected), fast_s = timed(fast_grasp, data, lambda_value, 3, seed)
-    row = {"case": name, "n": data.shape[0], "p": data.shape[1], "lambda": lambda_value,
-           "seed": seed, "fast_s": round(fast_s, 3), "edges": int(directed.sum()),
-           "undirected": int(undirected.sum() // 2)}
+def compare(name: str, data: np.ndarray, lambda_value: float, seed: int, algorithm: str,
+            skip: bool, planted: np.ndarray | None) -> dict:
+    """One row: both backends of ``algorithm`` on ``data`` (n, p); causal-learn left out
+    when ``skip``; recovery of the ``planted`` (p, p) DAG when there is one."""
+    fast, reference = (search_backend(algorithm, b) for b in ("fast", "causal-learn"))
+    (directed, undirected), fast_s = timed(fast, data, lambda_value, 3, seed)
+    row = {"case": name, "algorithm": algorithm, "n": data.shape[0], "p": data.shape[1],
+           "lambda": lambda_value, "seed": seed, "fast_s": round(fast_s, 3),
+           "edges": int(directed.sum()), "undirected": int(undirected.sum() // 2)}
+    if planted is not None:
+        found, true = directed | directed.T | undirected, planted | planted.T
+        hits = (found & true).sum()
+        row.update(recall=round(hits / max(true.sum(), 1), 3),
+                   precision=round(hits / max(found.sum(), 1), 3))
     if not skip:
-        (ref_d, ref_u), ref_s = timed(run_grasp, data, lambda_value, 3, seed)
+        (ref_d, ref_u), ref_s = timed(reference, data, lambda_value, 3, seed)
         row.update(causal_learn_s=round(ref_s, 3), speedup=round(ref_s / max(fast_s, 1e-9), 1),
                    identical=bool(np.array_equal(directed, ref_d)
                                   and np.array_equal(undirected, ref_u)))
@@ -50,43 +58,52 @@ def compare(name: str, data: np.ndarray, lambda_value: float, seed: int, skip: b
 
 
 def cases(sizes: list[str], seeds: list[int]):
-    """(name, data, lambda, seed) for each requested size."""
+    """(name, data, lambda, seed, planted DAG or None) for each requested size."""
     for size in sizes:
         if size == "real":
             soft = np.load(REAL)
             data = np.column_stack([soft["audio"], soft["visual"]]).astype(np.float64)
             for lambda_value in (1.0, 2.0):
                 for seed in seeds:
-                    yield "real", data, lambda_value, seed
+                    yield "real", data, lambda_value, seed, None
         else:
             p, n = (int(v) for v in size.lower().split("x"))
-            yield size, linear_gaussian(p, n, seeds[0])[0], 2.0, seeds[0]
+            data, dag = linear_gaussian(p, n, seeds[0])
+            yield size, data, 2.0, seeds[0], dag
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["real", "200x2000"],
                         help="'real' and/or PxN synthetic sizes, e.g. 200x2000 1054x20000")
+    parser.add_argument("--algorithms", nargs="+", default=["grasp", "boss"],
+                        choices=["grasp", "boss"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--skip-causal-learn", action="store_true",
-                        help="time only fast_grasp (for sizes causal-learn cannot finish)")
+                        help="time only the fast backend (for sizes causal-learn cannot "
+                             "finish)")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args()
     rows = []
-    for name, data, lambda_value, seed in cases(args.sizes, args.seeds):
-        rows.append(compare(name, data, lambda_value, seed, args.skip_causal_learn))
-        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    for name, data, lambda_value, seed, planted in cases(args.sizes, args.seeds):
+        for algorithm in args.algorithms:
+            rows.append(compare(name, data, lambda_value, seed, algorithm,
+                                args.skip_causal_learn, planted))
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     if args.json:
         print(json.dumps(rows, indent=2))
         return
     print(f"machine: {platform.machine()}, python {platform.python_version()}, "
           f"numpy {np.__version__}; CPU seconds (time.process_time)")
-    print(f"{'case':<11}{'lam':>4}{'seed':>5}{'edges':>7}{'fast s':>9}{'c-l s':>9}"
-          f"{'ratio':>7}  identical")
+    print(f"{'case':<11}{'alg':>6}{'lam':>4}{'seed':>5}{'edges':>7}{'fast s':>9}{'c-l s':>9}"
+          f"{'ratio':>7}  identical  recall  precision")
+    nan = float("nan")
     for r in rows:
-        print(f"{r['case']:<11}{r['lambda']:>4g}{r['seed']:>5}{r['edges'] + r['undirected']:>7}"
-              f"{r['fast_s']:>9.2f}{r.get('causal_learn_s', float('nan')):>9.2f}"
-              f"{r.get('speedup', float('nan')):>7.1f}  {r.get('identical', '-')}")
+        print(f"{r['case']:<11}{r['algorithm']:>6}{r['lambda']:>4g}{r['seed']:>5}"
+              f"{r['edges'] + r['undirected']:>7}{r['fast_s']:>9.2f}"
+              f"{r.get('causal_learn_s', nan):>9.2f}{r.get('speedup', nan):>7.1f}  "
+              f"{str(r.get('identical', '-')):<9}  {r.get('recall', nan):>6.3f}  "
+              f"{r.get('precision', nan):>9.3f}")
 
 
 if __name__ == "__main__":

@@ -66,11 +66,11 @@ def infer_graph(
     min_frequency: Annotated[float, typer.Option(help="Drop edges adjacent in fewer of the "
                                                       "runs than this share.")] = 0.0,
     workers: Annotated[int, typer.Option(help="Parallel runs (0 = every core).")] = 0,
-    backend: Annotated[str, typer.Option(help="fast (avili's GRaSP: the same graphs as "
-                                              "causal-learn, 12-27x faster) or causal-learn.")
+    backend: Annotated[str, typer.Option(help="fast (avili's own search: the same graphs as "
+                                              "causal-learn, much faster) or causal-learn.")
                        ] = GraphConfig.backend,
-    algorithm: Annotated[str, typer.Option(help="grasp, or boss (best order score search; "
-                                                "--backend causal-learn for now).")
+    algorithm: Annotated[str, typer.Option(help="grasp, or boss (best order score search: "
+                                                "far faster at hundreds of nodes).")
                          ] = GraphConfig.algorithm,
     top_k: Annotated[int, typer.Option(help="Keep an edge only if it is among the k strongest "
                                             "of one of its nodes; 0 keeps all.")] = 0,

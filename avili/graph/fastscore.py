@@ -32,8 +32,8 @@ class BicScore:
     """BIC local scores of the columns of ``data`` (n, p), covariance computed once."""
 
     def __init__(self, data: np.ndarray, lambda_value: float):
-        data = np.asarray(data, dtype=np.float64)
-        self.cov = np.cov(data.T, ddof=0)
+        data = np.array(data, dtype=np.float64, order="C")  # causal-learn's copy, and so
+        self.cov = np.cov(data.T, ddof=0)  # its BLAS path: the same covariance, bit for bit
         self.n = data.shape[0]
         self.lambda_value = lambda_value
         self.log_n = np.log(self.n)
@@ -55,6 +55,18 @@ class BicScore:
         y = self.cov[v, parents]
         return self._bic(float(self.cov[v, v] - y @ _inv(self.cov[np.ix_(parents, parents)]) @ y),
                          parents.size)
+
+    def exact(self, v: int, parents: list[int]) -> float:
+        """Score of ``v`` with ``parents`` in this order, by causal-learn's own arithmetic
+        (``yX @ inv(XX) @ yX.T``), so the value is bit-identical to its own. Where a search
+        compares sums of scores with no threshold, ties are settled by rounding, and
+        those sums must round alike."""
+        if not parents:
+            return self.empty(v)
+        y = self.cov[np.ix_([v], parents)]
+        sigma = float((self.cov[v, v] - y @ _inv(self.cov[np.ix_(parents, parents)]) @ y.T
+                       ).item())
+        return self._bic(sigma, len(parents))
 
     def root(self, v: int) -> tuple:
         """Residual state of ``v`` with no parents.

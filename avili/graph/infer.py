@@ -1,7 +1,7 @@
 """``avili infer-graph``: soft labels in, weighted class-modality graph out.
 
 Steps: :func:`avili.graph.inputs.prepare` (scale, degenerate columns), the search
-(restarts and bootstrap from :mod:`avili.graph.stability`, each run a GRaSP call),
+(restarts and bootstrap from :mod:`avili.graph.stability`, each run a GRaSP or BOSS call),
 edge strengths and signs (:mod:`avili.graph.discovery`), then pruning.
 """
 
@@ -16,6 +16,7 @@ from avili.data.softlabels import SoftLabels
 from avili.errors import AviliError
 from avili.graph.discovery import (edge_coefficients, edge_signs, keep_top_k, run_boss,
                                    run_grasp)
+from avili.graph.fastboss import fast_boss
 from avili.graph.fastgrasp import fast_grasp
 from avili.graph.graphfile import Graph
 from avili.graph.inputs import prepare
@@ -23,19 +24,16 @@ from avili.graph.stability import RunSet, bootstrap_rows, run_many
 
 
 SEARCHES = {("grasp", "fast"): fast_grasp, ("grasp", "causal-learn"): run_grasp,
-            ("boss", "causal-learn"): run_boss}
+            ("boss", "fast"): fast_boss, ("boss", "causal-learn"): run_boss}
 
 
 def search_backend(algorithm: str, backend: str) -> Any:
     """The search for ``algorithm`` (grasp, boss) in ``backend`` (fast, causal-learn):
     a function (data, lambda, depth, seed) -> (directed, undirected) masks."""
-    if (algorithm, backend) in SEARCHES:
-        return SEARCHES[algorithm, backend]
-    if algorithm not in {a for a, _ in SEARCHES} or backend not in {b for _, b in SEARCHES}:
+    if (algorithm, backend) not in SEARCHES:
         raise AviliError(f"unknown --algorithm {algorithm!r} or --backend {backend!r}; "
                          "expected grasp or boss, and fast or causal-learn")
-    raise AviliError(f"--algorithm {algorithm} has no {backend} backend yet; use "
-                     "--backend causal-learn")
+    return SEARCHES[algorithm, backend]
 
 
 def infer_graph(soft: SoftLabels, cfg: GraphConfig) -> Graph:

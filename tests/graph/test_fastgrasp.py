@@ -8,9 +8,10 @@ from avili.graph.simulate import linear_gaussian
 from tests.conftest import AVE15_SOFT, shared_file
 
 
-def assert_same(data, lambda_value, seed):
-    directed, undirected = fast_grasp(data, lambda_value, depth=3, seed=seed)
-    ref_directed, ref_undirected = run_grasp(data, lambda_value, depth=3, seed=seed)
+def assert_same(data, lambda_value, seed, fast=fast_grasp, reference=run_grasp):
+    """The fast search gives causal-learn's CPDAG, and a non-empty one."""
+    directed, undirected = fast(data, lambda_value, depth=3, seed=seed)
+    ref_directed, ref_undirected = reference(data, lambda_value, depth=3, seed=seed)
     np.testing.assert_array_equal(directed, ref_directed)
     np.testing.assert_array_equal(undirected, ref_undirected)
     assert directed.sum() + undirected.sum() > 0
@@ -18,6 +19,11 @@ def assert_same(data, lambda_value, seed):
 
 @pytest.fixture(scope="module")
 def ave15():
+    return real_soft_labels()
+
+
+def real_soft_labels():
+    """The shared AVE-15 teacher soft labels as (1564, 30) [audio | visual]."""
     soft = load_soft_labels(shared_file(AVE15_SOFT))
     return np.column_stack([soft.audio, soft.visual]).astype(np.float64)
 

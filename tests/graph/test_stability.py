@@ -108,11 +108,14 @@ def test_bad_stability_options():
         infer_graph(soft, GraphConfig(restarts=0))
 
 
-def test_boss_through_causal_learn_and_unknown_pairs():
+def test_boss_backends_agree_and_unknown_pairs():
     soft = soft_from(linear_gaussian(p=8, n=400, seed=5)[0])
     g = infer_graph(soft, GraphConfig(algorithm="boss", backend="causal-learn"))
     assert (g.weight > 0).any() and g.provenance["stability"]["algorithm"] == "boss"
-    with pytest.raises(ValueError, match="no fast backend yet"):
-        infer_graph(soft, GraphConfig(algorithm="boss"))
+    fast = infer_graph(soft, GraphConfig(algorithm="boss"))
+    np.testing.assert_array_equal(fast.weight, g.weight)
+    np.testing.assert_array_equal(fast.undirected, g.undirected)
+    with pytest.raises(ValueError, match="unknown --algorithm 'grasp' or --backend 'gpu'"):
+        infer_graph(soft, GraphConfig(backend="gpu"))
     with pytest.raises(ValueError, match="unknown --algorithm 'pc'"):
         infer_graph(soft, GraphConfig(algorithm="pc"))

@@ -178,21 +178,49 @@ def _student_and_data(model_path: PathLike, data: PathLike, events: bool) -> tup
 
 def evaluate(model_path: PathLike, data: PathLike, cfg: EvalConfig,
              save_embeddings: PathLike | None = None) -> dict[str, Any]:
-    """Standard mAP (a2v, v2a, average) on one split; optionally save its embeddings."""
-    from avili.evaluate import embed, relevance
-    from avili.metrics import cross_modal_map
+    """Standard mAP (a2v, v2a, average), mAP@R, P@k, R@k, MRR and per-class AP on one
+    split (optionally CIs and the non-standard cumulative mAP); optionally save the
+    split's embeddings."""
+    return compare([model_path], data, cfg, save_embeddings)["models"][0]
 
-    model, ds = _student_and_data(model_path, data, events=cfg.relevance == "events")
-    part = ds.subset(cfg.split)
-    audio, visual = embed(model, part)
-    metrics = cross_modal_map(audio, visual, *relevance(part, cfg.relevance))
-    if save_embeddings is not None:
-        with atomic_output(save_embeddings) as tmp:
-            with open(tmp, "wb") as handle:
-                np.savez(handle, audio=audio, visual=visual, clip_id=part.clip_id,
-                         label=part.label, class_names=np.array(part.class_names))
-    return {"model": str(model_path), "data": str(data), "split": cfg.split,
-            "relevance": cfg.relevance, **metrics}
+
+def compare(model_paths: Sequence[PathLike], data: PathLike, cfg: EvalConfig,
+            save_embeddings: PathLike | None = None) -> dict[str, Any]:
+    """Evaluate several students on the same split; every model after the first also gets
+    its differences to the first, with paired bootstrap 95% CIs over the same queries.
+    ``save_embeddings`` keeps the first model's."""
+    from avili.evaluate import differences, direction_metrics, embed, summarize
+
+    if not model_paths:
+        raise AviliError("give at least one --model")
+    if cfg.map_variant not in ("standard", "cumulative"):
+        raise AviliError(f"unknown --map-variant {cfg.map_variant!r}; expected standard or "
+                         "cumulative")
+    rows, base = [], None
+    for path in model_paths:
+        model, ds = _student_and_data(path, data, events=cfg.relevance == "events")
+        part = ds.subset(cfg.split)
+        audio, visual = embed(model, part)
+        stats = direction_metrics(audio, visual, part, cfg)
+        row = {"model": str(path), "data": str(data), "split": cfg.split,
+               "relevance": cfg.relevance, "map_variant": cfg.map_variant,
+               **summarize(stats, part, cfg)}
+        if base is None:
+            base = stats
+            if save_embeddings is not None:
+                _save_embeddings(save_embeddings, audio, visual, part)
+        else:
+            row.update(differences(stats, base, cfg))
+        rows.append(row)
+    return {"split": cfg.split, "relevance": cfg.relevance, "baseline": str(model_paths[0]),
+            "models": rows}
+
+
+def _save_embeddings(path: PathLike, audio: np.ndarray, visual: np.ndarray, part: Any) -> None:
+    with atomic_output(path) as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, audio=audio, visual=visual, clip_id=part.clip_id,
+                     label=part.label, class_names=np.array(part.class_names))
 
 
 def retrieve(model_path: PathLike, data: PathLike, query: str, k: int = 10,

@@ -89,10 +89,17 @@ class DistillConfig:
 
 @dataclass
 class EvalConfig:
-    """``avili eval``: standard mAP over the full ranked gallery."""
+    """``avili eval``: standard mAP over the full ranked gallery, and related metrics."""
 
     split: str = "test"
     relevance: str = "label"
+    ks: tuple[int, ...] = (1, 5, 10)  # cutoffs for P@k and R@k
+    ci: bool = False  # bootstrap 95% CIs over queries
+    ci_samples: int = 1000
+    map_variant: str = "standard"  # standard | cumulative (also report the NON-STANDARD one)
+    chunk: int = 0  # queries per scoring chunk; 0 = about 2^21 scores
+    workers: int = 2  # threads scoring chunks
+    seed: int = 0  # bootstrap resampling
 
 
 @dataclass

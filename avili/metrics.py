@@ -1,60 +1,169 @@
-"""Retrieval metrics. mAP is standard average precision over the full ranked gallery.
+"""Retrieval metrics over the full ranked gallery, exact, in bounded-memory query chunks.
 
-AP of one query = sum over relevance levels of (recall step) x (precision), computed at
-each distinct score threshold, exactly as scikit-learn's ``average_precision_score``:
-gallery items with tied scores enter the ranking together, so the order of ties never
-matters. Queries with no relevant gallery item have no AP; they are left out of the mean
-and counted in ``queries_without_relevant``.
+Every metric is read off two counts per (query, relevant gallery item) pair:
+``A`` = number of gallery items scoring at least the item's score (its rank, a group of
+tied scores ranked at its last position) and ``B`` = number of relevant items scoring at
+least as much. With R relevant items for the query:
+
+- AP = (1/R) sum B / A: the precision at each relevant item's score threshold, which is
+  scikit-learn's ``average_precision_score`` (tied items enter the ranking together, so
+  the order of ties never matters);
+- P@k = #{A <= k} / k, R@k = #{A <= k} / R, RR = 1 / min A;
+- mAP@R (Musgrave et al., 2020) = (1/R) sum over A <= R of B / A;
+- ``cumulative`` (NON-STANDARD, reproduces code that appends the running mean of the
+  precisions at hits after every rank and averages those): (1/G) sum over ranks j of the
+  mean of B / A over the hits ranked at or before j, 0 before the first hit.
+
+Cutoff metrics count a tied group only where all of it fits within the cutoff. Queries with
+no relevant item have no value (NaN); means skip them and report how many there were.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
 import numpy as np
+
+from avili.errors import AviliError
+
+KS = (1, 5, 10)
+Relevance = Callable[[int, int], np.ndarray]  # (start, stop) -> (stop - start, G) bool
+
+
+def relevant_ranks(scores: np.ndarray, relevant: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The counts behind every metric, for scores (Q, G) (higher = closer) and relevant
+    (Q, G) bool. Returns q (M,), A (M,) and B (M,) for the M relevant pairs, sorted by
+    query and then rank, and R (Q,) the relevant items of each query."""
+    scores = np.asarray(scores)
+    if scores.dtype.kind != "f":
+        scores = scores.astype(np.float64)
+    ordered = np.sort(scores, axis=1)  # NaN sorts last
+    if scores.size and np.isnan(ordered[:, -1]).any():
+        raise AviliError("retrieval scores contain NaN (NaN embeddings or features?)")
+    q, g = np.nonzero(relevant)
+    picked = scores[q, g]
+    counts = np.bincount(q, minlength=scores.shape[0])
+    bounds = np.concatenate(([0], np.cumsum(counts)))
+    a = np.empty(q.size, np.int64)
+    for row in np.flatnonzero(counts):
+        lo, hi = bounds[row], bounds[row + 1]
+        a[lo:hi] = scores.shape[1] - np.searchsorted(ordered[row], picked[lo:hi], side="left")
+    a = a[np.lexsort((a, q))]  # q is already sorted; a strictly falls as the score rises
+    group_end = np.flatnonzero(np.concatenate((np.diff(a) != 0, [True]))
+                               | np.concatenate((np.diff(q) != 0, [True])))
+    last = np.repeat(group_end, np.diff(np.concatenate(([-1], group_end))))
+    return q, a, last - bounds[q] + 1, counts
+
+
+def query_metrics(scores: np.ndarray, relevant: np.ndarray, ks: tuple[int, ...] = KS
+                  ) -> dict[str, np.ndarray]:
+    """Per-query metrics (each (Q,) float64, NaN without relevant items) for scores (Q, G)
+    and relevant (Q, G) bool: AP, mAP@R, RR, P@k and R@k for each k, and the
+    non-standard cumulative AP."""
+    q, a, b, counts = relevant_ranks(scores, relevant)
+    n, g = counts.size, np.asarray(scores).shape[1]
+    starts = np.concatenate(([0], np.cumsum(counts)))[:-1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per = lambda values: np.bincount(q, values, minlength=n) / counts  # noqa: E731
+        prec = b / a
+        out = {"AP": per(prec), "mAP@R": per(np.where(a <= counts[q], prec, 0.0)),
+               "RR": np.full(n, np.nan)}
+        out["RR"][counts > 0] = 1.0 / a[starts[counts > 0]]
+        for k in ks:
+            hits = np.bincount(q, a <= k, minlength=n)
+            out[f"P@{k}"] = np.where(counts > 0, hits / k, np.nan)
+            out[f"R@{k}"] = hits / counts
+        out["cumulative"] = _cumulative(q, a, prec, counts, starts, g)
+    return out
+
+
+def _cumulative(q: np.ndarray, a: np.ndarray, prec: np.ndarray, counts: np.ndarray,
+                starts: np.ndarray, g: int) -> np.ndarray:
+    """(Q,) the non-standard cumulative AP from rank-sorted hits: each holds the running
+    mean of the precisions so far until the next hit's rank (the last until rank G)."""
+    start = starts[q]
+    total = np.cumsum(prec)
+    running = (total - np.concatenate(([0.0], total))[start]) / (np.arange(q.size) - start + 1)
+    last = np.arange(q.size) == start + counts[q] - 1
+    nxt = np.where(last, g + 1, np.roll(a, -1))
+    return np.bincount(q, running * (nxt - a), minlength=counts.size) / g / (counts > 0)
+
+
+def chunked_metrics(queries: np.ndarray, gallery: np.ndarray, relevance: Relevance,
+                    chunk: int = 0, workers: int = 2, ks: tuple[int, ...] = KS
+                    ) -> dict[str, np.ndarray]:
+    """Per-query metrics of cosine (dot-product) retrieval, queries (Q, E) against
+    gallery (G, E), scored ``chunk`` queries at a time so memory stays near
+    chunk x G x 9 bytes per worker; ``relevance(i, j)`` gives rows i..j-1 of the (Q, G)
+    relevance. ``chunk`` 0 picks about 2^21 scores per chunk (buffers small enough for
+    the allocator to reuse, which on this machine beat larger chunks)."""
+    chunk = chunk or max(1, min(4096, (1 << 21) // max(1, gallery.shape[0])))
+    starts = range(0, queries.shape[0], chunk)
+
+    def one(i: int) -> dict[str, np.ndarray]:
+        j = min(i + chunk, queries.shape[0])
+        return query_metrics(queries[i:j] @ gallery.T, relevance(i, j), ks)
+
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        parts = list(pool.map(one, starts))
+    if not parts:
+        return query_metrics(np.zeros((0, gallery.shape[0])), np.zeros((0, gallery.shape[0]),
+                                                                        bool), ks)
+    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
 
 def average_precision(scores: np.ndarray, relevant: np.ndarray) -> np.ndarray:
-    """(Q,) float64 AP per query from scores (Q, G) (higher = closer) and relevant (Q, G)
-    bool; NaN for a query without relevant items."""
-    scores = np.asarray(scores, dtype=np.float64)
-    relevant = np.asarray(relevant, dtype=bool)
-    g = scores.shape[1]
-    order = np.argsort(-scores, axis=1, kind="stable")
-    s_sorted = np.take_along_axis(scores, order, axis=1)
-    r_sorted = np.take_along_axis(relevant, order, axis=1)
-    hits = np.cumsum(r_sorted, axis=1)
-    precision = hits / np.arange(1, g + 1)
-    # Each position takes the precision at the end of its tie group.
-    group_end = np.ones_like(r_sorted)
-    group_end[:, :-1] = s_sorted[:, 1:] != s_sorted[:, :-1]
-    end_index = np.where(group_end, np.arange(g), g - 1)
-    end_index = np.minimum.accumulate(end_index[:, ::-1], axis=1)[:, ::-1]
-    tied_precision = np.take_along_axis(precision, end_index, axis=1)
-    total = hits[:, -1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ap = (tied_precision * r_sorted).sum(axis=1) / total
-    return np.where(total > 0, ap, np.nan)
+    """(Q,) AP per query from scores (Q, G) and relevant (Q, G) bool; NaN without
+    relevant items."""
+    return query_metrics(scores, relevant, ks=())["AP"]
 
 
 def mean_average_precision(scores: np.ndarray, relevant: np.ndarray, chunk: int = 1024
                            ) -> tuple[float, np.ndarray]:
-    """(mAP, per-query AP (Q,)) over chunks of ``chunk`` queries, so memory stays bounded."""
+    """(mAP, per-query AP (Q,)) over chunks of ``chunk`` queries of a precomputed
+    (Q, G) score matrix."""
     parts = [average_precision(scores[i:i + chunk], relevant[i:i + chunk])
              for i in range(0, scores.shape[0], chunk)]
     ap = np.concatenate(parts) if parts else np.zeros(0)
-    valid = ~np.isnan(ap)
-    return (float(ap[valid].mean()) if valid.any() else float("nan")), ap
+    return nan_mean(ap), ap
+
+
+def nan_mean(values: np.ndarray) -> float:
+    """Mean over the non-NaN entries; NaN when there are none."""
+    valid = values[~np.isnan(values)]
+    return float(valid.mean()) if valid.size else float("nan")
+
+
+def bootstrap_ci(values: np.ndarray, baseline: np.ndarray | None = None, samples: int = 1000,
+                 seed: int = 0, level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap CI over queries of mean(values), or of mean(values - baseline)
+    when a paired (Q,) ``baseline`` is given (the same queries resampled for both).
+    Queries that are NaN in either are left out."""
+    diff = values if baseline is None else values - baseline
+    diff = diff[~np.isnan(diff)]
+    if diff.size == 0:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    means = np.concatenate([diff[rng.integers(0, diff.size, (min(100, samples - s),
+                                                             diff.size))].mean(axis=1)
+                            for s in range(0, samples, 100)])
+    tail = (1 - level) / 2 * 100
+    lo, hi = np.percentile(means, [tail, 100 - tail])
+    return float(lo), float(hi)
 
 
 def cross_modal_map(audio: np.ndarray, visual: np.ndarray, rel_a2v: np.ndarray,
                     rel_v2a: np.ndarray) -> dict[str, float]:
-    """Standard mAP both ways with cosine scores.
+    """Standard mAP both ways with cosine scores (training's model selection).
 
     audio (N, E) and visual (N, E) L2-normalized embeddings of the same N clips;
     rel_a2v (N, N) bool: visual item m is relevant to audio query n; rel_v2a likewise.
     """
-    scores = audio.astype(np.float64) @ visual.astype(np.float64).T
-    a2v, ap_a = mean_average_precision(scores, rel_a2v)
-    v2a, ap_v = mean_average_precision(scores.T, rel_v2a)
+    ap_a = chunked_metrics(audio, visual, lambda i, j: rel_a2v[i:j], ks=())["AP"]
+    ap_v = chunked_metrics(visual, audio, lambda i, j: rel_v2a[i:j], ks=())["AP"]
+    a2v, v2a = nan_mean(ap_a), nan_mean(ap_v)
     return {"a2v_mAP": a2v, "v2a_mAP": v2a, "avg_mAP": (a2v + v2a) / 2,
             "queries": int(audio.shape[0]),
             "queries_without_relevant": int(np.isnan(ap_a).sum() + np.isnan(ap_v).sum())}

@@ -20,15 +20,74 @@ def edge_table(edges: list[dict[str, Any]], title: str) -> Table:
     return table
 
 
-def metrics_table(rows: dict[str, dict[str, Any]], title: str) -> Table:
-    """One row per model: A->V, V->A and average standard mAP."""
-    table = Table(title=title)
-    for name in ("model", "A->V mAP", "V->A mAP", "avg mAP", "queries"):
-        table.add_column(name, justify="left" if name == "model" else "right")
-    for name, m in rows.items():
-        table.add_row(name, f"{m['a2v_mAP']:.4f}", f"{m['v2a_mAP']:.4f}", f"{m['avg_mAP']:.4f}",
-                      str(m["queries"]))
-    return table
+class Grid:
+    """A titled grid of strings that prints as a Rich table or as Markdown."""
+
+    def __init__(self, title: str, headers: list[str], caption: str = ""):
+        self.title, self.headers, self.caption = title, headers, caption
+        self.rows: list[list[str]] = []
+
+    def rich(self) -> Table:
+        table = Table(title=self.title, caption=self.caption or None)
+        for i, name in enumerate(self.headers):
+            table.add_column(name, justify="left" if i == 0 else "right")
+        for row in self.rows:
+            table.add_row(*row)
+        return table
+
+    def markdown(self) -> str:
+        lines = [f"**{self.title}**", "", "| " + " | ".join(self.headers) + " |",
+                 "|" + "|".join(["---"] + ["---:"] * (len(self.headers) - 1)) + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in self.rows]
+        return "\n".join(lines + ([f"", self.caption] if self.caption else []))
+
+
+def _ci(m: dict[str, Any], key: str) -> str:
+    lo_hi = m.get(f"{key}_ci95")
+    return f" [{lo_hi[0]:.4f}, {lo_hi[1]:.4f}]" if lo_hi else ""
+
+
+def metrics_grid(m: dict[str, Any]) -> Grid:
+    """One model: each metric as a row, A->V, V->A and their average as columns (bracketed
+    95% bootstrap CIs on mAP when computed)."""
+    grid = Grid(f"{m['model']}: {m['split']} split, relevance {m['relevance']}, "
+                f"{m['queries']} clips", ["metric", "A->V", "V->A", "avg"],
+                f"{m['queries_without_relevant']} queries without a relevant item skipped. "
+                "mAP: standard AP over the full ranked gallery.")
+    names = [k[4:] for k in m if k.startswith("a2v_") and not k.endswith("_ci95")]
+    for name in names:
+        a, v = m[f"a2v_{name}"], m[f"v2a_{name}"]
+        label = name.replace("_", " ") if "NONSTANDARD" not in name else \
+            "mAP, cumulative variant (NON-STANDARD, inflated)"
+        grid.rows.append([label, f"{a:.4f}{_ci(m, f'a2v_{name}')}",
+                          f"{v:.4f}{_ci(m, f'v2a_{name}')}",
+                          f"{(a + v) / 2:.4f}{_ci(m, f'avg_{name}')}"])
+    return grid
+
+
+def comparison_grid(result: dict[str, Any]) -> Grid:
+    """Several models on one split: a row each, differences to the first with paired
+    bootstrap 95% CIs."""
+    first = result["models"][0]
+    grid = Grid(f"{result['split']} split, relevance {result['relevance']}, "
+                f"{first['queries']} clips; differences to {result['baseline']}",
+                ["model", "A->V mAP", "V->A mAP", "avg mAP", "avg mAP - first [95% CI]",
+                 "avg mAP@R", "avg MRR"], "Standard mAP over the full ranked gallery.")
+    for m in result["models"]:
+        delta = "" if "delta_avg_mAP" not in m else (
+            f"{m['delta_avg_mAP']:+.4f}{_ci(m, 'delta_avg_mAP')}")
+        grid.rows.append([m["model"], f"{m['a2v_mAP']:.4f}", f"{m['v2a_mAP']:.4f}",
+                          f"{m['avg_mAP']:.4f}", delta,
+                          f"{(m['a2v_mAP@R'] + m['v2a_mAP@R']) / 2:.4f}",
+                          f"{(m['a2v_MRR'] + m['v2a_MRR']) / 2:.4f}"])
+    return grid
+
+
+def per_class_grid(m: dict[str, Any]) -> Grid:
+    grid = Grid(f"per-class AP ({m['model']})", ["class", "A->V", "V->A"])
+    for name, ap in m["per_class_AP"].items():
+        grid.rows.append([name, f"{ap['a2v']:.4f}", f"{ap['v2a']:.4f}"])
+    return grid
 
 
 def hits_table(result: dict[str, Any]) -> Table:

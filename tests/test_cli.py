@@ -205,3 +205,37 @@ def test_infer_graph_stability_exports_and_show(pipeline, tmp_path):
     fails(["infer-graph", pipeline / "soft.npz", "--out", tmp_path / "x.npz", "--format",
            "svg"], "unknown --format 'svg'")
     fails(["infer-graph", pipeline / "soft.npz", "--out", out], "output exists")
+
+
+def test_eval_reports_ranking_metrics_and_labels_the_variant(pipeline):
+    d = pipeline
+    m = json.loads(ok(["eval", "--model", d / "student.pt", "--data", d / "ave.h5", "--json",
+                       "--ci", "--map-variant", "cumulative"]))
+    for key in ("mAP@R", "MRR", "P@1", "P@10", "R@10", "mAP_cumulative_NONSTANDARD"):
+        assert 0 <= m[f"a2v_{key}"] <= 1 and 0 <= m[f"v2a_{key}"] <= 1, key
+    lo, hi = m["avg_mAP_ci95"]
+    assert lo < m["avg_mAP"] < hi
+    assert set(m["per_class_AP"]) == set(json.loads(ok(["eval", "--model", d / "student.pt",
+                                                        "--data", d / "ave.h5", "--json"])
+                                                     )["per_class_AP"])
+    table = ok(["eval", "--model", d / "student.pt", "--data", d / "ave.h5", "--map-variant",
+                "cumulative", "--markdown", "--per-class"])
+    assert "NON-STANDARD" in table and "| metric | A->V | V->A | avg |" in table
+    assert "per-class AP" in table
+
+
+def test_eval_compares_models_with_paired_differences(pipeline):
+    d = pipeline
+    ok(["distill", "--data", d / "ave.h5", "--out", d / "baseline.pt", "--epochs", "2",
+        "--lir-weight", "0", "-q"])
+    out = json.loads(ok(["eval", "--model", d / "baseline.pt", "--model", d / "student.pt",
+                         "--model", d / "baseline.pt", "--data", d / "ave.h5", "--json"]))
+    base, student, again = out["models"]
+    assert "delta_avg_mAP" not in base and out["baseline"] == str(d / "baseline.pt")
+    assert student["delta_avg_mAP"] == pytest.approx(student["avg_mAP"] - base["avg_mAP"])
+    lo, hi = student["delta_avg_mAP_ci95"]
+    assert lo <= student["delta_avg_mAP"] <= hi
+    assert again["delta_avg_mAP"] == 0 and again["delta_avg_mAP_ci95"] == [0.0, 0.0]
+    table = ok(["eval", "--model", d / "baseline.pt", "--model", d / "student.pt", "--data",
+                d / "ave.h5", "--markdown"])
+    assert "avg mAP - first [95% CI]" in table and "student.pt" in table

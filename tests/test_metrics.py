@@ -56,3 +56,122 @@ def test_cross_modal_map_counts_queries_without_relevant():
     out = cross_modal_map(emb, emb, rel, np.eye(3, dtype=bool))
     assert out["a2v_mAP"] == pytest.approx(1.0) and out["v2a_mAP"] == pytest.approx(1.0)
     assert out["queries_without_relevant"] == 1
+
+
+def published_loop(scores: np.ndarray, relevant: np.ndarray, cumulative: bool) -> list:
+    """The loop that code in this field runs over each ranked list: standard AP, or with
+    the append inside the rank loop (the cumulative variant). Distinct scores only."""
+    out = []
+    for s, rel in zip(scores, relevant):
+        if not rel.any():
+            out.append(np.nan)
+            continue
+        order, p, r, res = np.argsort(-s), 0.0, 0.0, []
+        for j in range(len(s)):
+            if rel[order[j]]:
+                r += 1
+                p += r / (j + 1)
+            if cumulative:
+                res.append(p / r if r > 0 else 0.0)
+        out.append(np.mean(res) if cumulative else p / r)
+    return out
+
+
+def naive_cutoffs(s: np.ndarray, rel: np.ndarray, k: int) -> dict:
+    """P@k, R@k, RR, mAP@R by walking tie groups from the top; a group counts at a cutoff
+    only when all of it fits."""
+    total, seen, seen_rel, out = rel.sum(), 0, 0, {"hits": 0, "rr": 0.0, "map_r": 0.0}
+    for value in sorted(set(s.tolist()), reverse=True):
+        group = s == value
+        seen, new_rel = seen + group.sum(), (group & rel).sum()
+        seen_rel += new_rel
+        if new_rel and out["rr"] == 0.0:
+            out["rr"] = 1.0 / seen
+        if seen <= k:
+            out["hits"] += new_rel
+        if seen <= total:
+            out["map_r"] += new_rel * seen_rel / seen
+    return {f"P@{k}": out["hits"] / k, f"R@{k}": out["hits"] / total, "RR": out["rr"],
+            "mAP@R": out["map_r"] / total}
+
+
+@pytest.mark.parametrize("decimals", [None, 1])
+def test_cutoff_metrics_match_a_naive_walk(decimals):
+    from avili.metrics import query_metrics
+
+    rng = np.random.default_rng(2)
+    scores = rng.standard_normal((40, 30))
+    if decimals is not None:
+        scores = np.round(scores, decimals)
+    relevant = rng.random((40, 30)) < 0.25
+    relevant[0] = False
+    relevant[1] = False
+    relevant[1, 7] = True  # a single positive
+    ours = query_metrics(scores, relevant, ks=(1, 5, 10))
+    for key in ("AP", "mAP@R", "RR", "P@1", "P@5", "R@10", "cumulative"):
+        assert np.isnan(ours[key][0])  # no relevant item: no value
+    for i in range(1, 40):
+        for k in (1, 5, 10):
+            ref = naive_cutoffs(scores[i], relevant[i], k)
+            for key, value in ref.items():
+                assert ours[key][i] == pytest.approx(value, abs=1e-12), (i, key)
+    np.testing.assert_allclose(ours["AP"][1:], sklearn_ap(scores, relevant)[1:], atol=1e-9)
+
+
+def test_single_positive_query_by_hand():
+    from avili.metrics import query_metrics
+
+    scores = np.array([[0.9, 0.8, 0.7, 0.6]])
+    out = query_metrics(scores, np.array([[0, 0, 1, 0]], bool), ks=(1, 3))
+    assert out["AP"][0] == pytest.approx(1 / 3) and out["RR"][0] == pytest.approx(1 / 3)
+    assert out["P@1"][0] == 0 and out["P@3"][0] == pytest.approx(1 / 3)
+    assert out["R@3"][0] == 1 and out["mAP@R"][0] == 0  # R = 1: only rank 1 counts
+    # cumulative: 0, 0, then 1/3 at ranks 3 and 4 -> (2/3) / 4
+    assert out["cumulative"][0] == pytest.approx((2 / 3) / 4)
+
+
+def test_cumulative_variant_matches_the_published_loop_and_inflates():
+    from avili.metrics import query_metrics
+
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 8, 300)
+    noise = rng.standard_normal((300, 300))
+    scores = (labels[:, None] == labels[None]) * 1.2 + noise  # AP well below 1
+    relevant = labels[:, None] == labels[None]
+    ours = query_metrics(scores, relevant)
+    np.testing.assert_allclose(ours["cumulative"], published_loop(scores, relevant, True),
+                               atol=1e-12)
+    np.testing.assert_allclose(ours["AP"], published_loop(scores, relevant, False), atol=1e-12)
+    assert ours["cumulative"].mean() > ours["AP"].mean() + 0.01
+
+
+def test_chunked_metrics_equal_one_pass_and_check_nan():
+    from avili.errors import AviliError
+    from avili.metrics import chunked_metrics, query_metrics
+
+    rng = np.random.default_rng(5)
+    q, g = rng.standard_normal((23, 8)), rng.standard_normal((31, 8))
+    ql, gl = rng.integers(0, 3, 23), rng.integers(0, 3, 31)
+    rel = ql[:, None] == gl[None]
+    whole = query_metrics(q @ g.T, rel)
+    for chunk, workers in ((4, 2), (1, 1), (0, 3)):
+        parts = chunked_metrics(q, g, lambda i, j: rel[i:j], chunk=chunk, workers=workers)
+        for key in whole:  # chunked matmuls may round scores differently in the last bit
+            np.testing.assert_allclose(parts[key], whole[key], atol=1e-12)
+    q[3, 0] = np.nan
+    with pytest.raises(AviliError, match="NaN"):
+        chunked_metrics(q, g, lambda i, j: rel[i:j], chunk=4)
+
+
+def test_bootstrap_ci_brackets_the_mean_and_pairs():
+    from avili.metrics import bootstrap_ci
+
+    rng = np.random.default_rng(6)
+    values = rng.random(400)
+    lo, hi = bootstrap_ci(values, seed=1)
+    assert lo < values.mean() < hi and hi - lo < 0.2
+    assert bootstrap_ci(values, seed=1) == (lo, hi)  # seeded
+    shifted = values + 0.05 + rng.normal(0, 0.01, 400)
+    dlo, dhi = bootstrap_ci(shifted, values)
+    assert 0.04 < dlo < 0.05 < dhi < 0.06  # paired: tight around the shift
+    assert np.isnan(bootstrap_ci(np.array([np.nan]))[0])

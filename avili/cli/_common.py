@@ -36,6 +36,11 @@ class Relevance(str, Enum):
     events = "events"
 
 
+class MapVariant(str, Enum):
+    standard = "standard"
+    cumulative = "cumulative"
+
+
 class InputKind(str, Enum):
     auto = "auto"
     probs = "probs"
@@ -119,6 +124,17 @@ def _warn(messages: list[str]) -> None:
 
     for message in messages:
         stderr.print(f"[bold yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+
+
+def _print_grids(grids: list, markdown: bool) -> None:
+    """Tables (:class:`avili.report.Grid`) on stdout, as Rich tables or Markdown."""
+    from avili._console import stdout
+
+    for grid in grids:
+        if markdown:
+            typer.echo(grid.markdown() + "\n")
+        else:
+            stdout.print(grid.rich())
 
 
 def _emit(summary: dict, as_json: bool, line: str) -> None:

@@ -8,8 +8,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from avili.cli._common import (Device, DeviceOpt, Direction, Json, Overwrite, Quiet,
-                               InputKind, Relevance, Seed, _emit, _outputs, _progress, _warn, command)
+from avili.cli._common import (Device, DeviceOpt, Direction, InputKind, Json, MapVariant,
+                               Overwrite, Quiet, Relevance, Seed, _emit, _outputs,
+                               _print_grids, _progress, _warn, command)
 from avili.config import DemoConfig, DistillConfig, EvalConfig, GraphConfig, TeachConfig
 
 @command("teach")
@@ -171,31 +172,47 @@ def distill(
 
 @command("eval")
 def evaluate(
-    model: Annotated[Path, typer.Option(help="Student checkpoint.")],
+    model: Annotated[list[Path], typer.Option(help="Student checkpoint; repeat to compare "
+                                                   "models on the same split.")],
     data: Annotated[Path, typer.Option(help="avili dataset (HDF5).")],
     split: Annotated[str, typer.Option(help="train, val or test.")] = "test",
     relevance: Annotated[Relevance, typer.Option(help="label: same annotated class; events: "
                          "the gallery item holds the query's event.")] = Relevance.label,
+    ci: Annotated[bool, typer.Option("--ci", help="Bootstrap 95% CIs over queries.")] = False,
+    map_variant: Annotated[MapVariant, typer.Option(help="cumulative: also report the "
+                           "NON-STANDARD cumulative mAP some published code computes, "
+                           "labelled as such.")] = MapVariant.standard,
+    per_class: Annotated[bool, typer.Option("--per-class", help="Also print per-class AP.")
+                         ] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print tables as Markdown.")
+                        ] = False,
+    chunk: Annotated[int, typer.Option(help="Queries scored at once (memory ~ chunk x "
+                                            "gallery x 9 bytes); 0 = automatic.")] = 0,
     save_embeddings: Annotated[Optional[Path], typer.Option(help="Write the split's "
-                               "embeddings (NPZ).")] = None,
+                               "embeddings (NPZ), of the first model.")] = None,
+    seed: Annotated[int, typer.Option(help="Bootstrap resampling seed.")] = 0,
     overwrite: Overwrite = False, as_json: Json = False,
 ) -> None:
-    """Standard mAP over the full ranked gallery: audio->visual, visual->audio, average.
+    """Standard mAP over the full ranked gallery (audio->visual, visual->audio, average),
+    with mAP@R, MRR, P@k and R@k; several --model options give one comparison table with
+    each model's difference to the first and its bootstrap 95% CI.
 
-    Example: avili eval --model student.pt --data demo.h5 --split test --json
+    Example: avili eval --model baseline.pt --model student.pt --data demo.h5 --ci
     """
     from avili import api
 
     _outputs(overwrite, save_embeddings)
-    s = api.evaluate(model, data, EvalConfig(split=split, relevance=relevance.value),
-                     save_embeddings)
+    cfg = EvalConfig(split=split, relevance=relevance.value, ci=ci or len(model) > 1,
+                     map_variant=map_variant.value, chunk=chunk, seed=seed)
+    s = api.compare(model, data, cfg, save_embeddings)
     if as_json:
-        _emit(s, True, "")
+        _emit(s if len(model) > 1 else s["models"][0], True, "")
         return
-    from avili._console import stdout
-    from avili.report import metrics_table
+    from avili.report import comparison_grid, metrics_grid, per_class_grid
 
-    stdout.print(metrics_table({str(model): s}, f"{split} split, relevance {relevance.value}"))
+    grids = [metrics_grid(s["models"][0])] if len(model) == 1 else [comparison_grid(s)]
+    grids += [per_class_grid(m) for m in s["models"]] if per_class else []
+    _print_grids(grids, markdown)
 
 
 @command("retrieve")

@@ -13,8 +13,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from avili.artifacts import atomic_output, file_sha256, ids_sha256, provenance
-from avili.config import (DistillConfig, EvalConfig, GraphConfig, ImportConfig, SyntheticConfig,
-                          TeachConfig, VideoConfig)
+from avili.config import (DistillConfig, EvalConfig, GraphConfig, ImportConfig, IndexConfig,
+                          SearchConfig, SyntheticConfig, TeachConfig, VideoConfig)
 from avili.data.schema import read_dataset, write_dataset
 from avili.data.softlabels import align_to_dataset, load_soft_labels, save_soft_labels
 from avili.errors import AviliError
@@ -185,10 +185,12 @@ def evaluate(model_path: PathLike, data: PathLike, cfg: EvalConfig,
 
 
 def compare(model_paths: Sequence[PathLike], data: PathLike, cfg: EvalConfig,
-            save_embeddings: PathLike | None = None) -> dict[str, Any]:
+            save_embeddings: PathLike | None = None, plot_dir: PathLike | None = None
+            ) -> dict[str, Any]:
     """Evaluate several students on the same split; every model after the first also gets
     its differences to the first, with paired bootstrap 95% CIs over the same queries.
-    ``save_embeddings`` keeps the first model's."""
+    ``save_embeddings`` keeps the first model's; ``plot_dir`` gets PNGs
+    (:func:`_plots`)."""
     from avili.evaluate import differences, direction_metrics, embed, summarize
 
     if not model_paths:
@@ -196,11 +198,12 @@ def compare(model_paths: Sequence[PathLike], data: PathLike, cfg: EvalConfig,
     if cfg.map_variant not in ("standard", "cumulative"):
         raise AviliError(f"unknown --map-variant {cfg.map_variant!r}; expected standard or "
                          "cumulative")
-    rows, base = [], None
+    rows, base, seen = [], None, []
     for path in model_paths:
         model, ds = _student_and_data(path, data, events=cfg.relevance == "events")
         part = ds.subset(cfg.split)
         audio, visual = embed(model, part)
+        seen.append((path, audio, visual, part))
         stats = direction_metrics(audio, visual, part, cfg)
         row = {"model": str(path), "data": str(data), "split": cfg.split,
                "relevance": cfg.relevance, "map_variant": cfg.map_variant,
@@ -212,8 +215,58 @@ def compare(model_paths: Sequence[PathLike], data: PathLike, cfg: EvalConfig,
         else:
             row.update(differences(stats, base, cfg))
         rows.append(row)
+    plots = _plots(seen, cfg, plot_dir) if plot_dir is not None else []
     return {"split": cfg.split, "relevance": cfg.relevance, "baseline": str(model_paths[0]),
-            "models": rows}
+            "models": rows, "plots": plots}
+
+
+def _plots(seen: list, cfg: EvalConfig, plot_dir: PathLike) -> list[str]:
+    """PNGs in ``plot_dir``: mean precision-recall curves per direction (``pr_a2v.png``,
+    ``pr_v2a.png``), val mAP per training epoch (``training.png``) and a t-SNE map per
+    model (``tsne_<model file stem>.png``). Returns the paths written."""
+    from pathlib import Path
+
+    from avili import plots
+    from avili.checkpoint import load_checkpoint
+    from avili.evaluate import mean_pr_curves, tsne_map
+
+    out, labels = Path(plot_dir), [Path(p).stem for p, *_ in seen]
+    curves = [mean_pr_curves(a, v, part, cfg) for _, a, v, part in seen]
+    written = [plots.pr_curves({lab: c[d] for lab, c in zip(labels, curves)}, d,
+                               out / f"pr_{d}.png") for d in ("a2v", "v2a")]
+    histories = {lab: load_checkpoint(p, "student")["history"] for lab, (p, *_) in
+                 zip(labels, seen)}
+    written.append(plots.training_curves(histories, out / "training.png"))
+    for lab, (_, a, v, part) in zip(labels, seen):
+        points, label, side = tsne_map(a, v, part.label, seed=cfg.seed)
+        written.append(plots.embedding_map(points, label, side, part.class_names,
+                                           f"t-SNE of {lab} embeddings ({cfg.split} split)",
+                                           out / f"tsne_{lab}.png"))
+    return [str(p) for p in written]
+
+
+def diagnose_graph(model_paths: Sequence[PathLike], data: PathLike, graph_path: PathLike,
+                   soft_path: PathLike, split: str, cfg: Any) -> dict[str, Any]:
+    """The false-negative diagnostic (:mod:`avili.diagnose`) of several students on one
+    split: how much closer each later model holds the graph-linked clip pairs than the
+    first, with a random-pair control. ``cfg`` is a :class:`avili.diagnose.DiagnoseConfig`."""
+    from avili.diagnose import diagnose
+    from avili.evaluate import embed
+
+    if len(model_paths) < 2:
+        raise AviliError("--diagnose-graph compares models: give at least two --model")
+    embeddings, part = [], None
+    for path in model_paths:
+        model, ds = _student_and_data(path, data, events=False)
+        part = ds.subset(split)
+        embeddings.append(embed(model, part))
+    graph = load_graph(graph_path)
+    check_classes(graph, part.class_names, data)
+    soft = align_to_dataset(load_soft_labels(soft_path), ds.clip_id, ds.class_names, data)
+    rows = ds.indices(split)
+    result = diagnose(graph, (soft.audio[rows], soft.visual[rows]), part.label, embeddings, cfg)
+    return {"graph": str(graph_path), "soft": str(soft_path), "split": split,
+            "models": [str(p) for p in model_paths], **result}
 
 
 def _save_embeddings(path: PathLike, audio: np.ndarray, visual: np.ndarray, part: Any) -> None:
@@ -228,6 +281,7 @@ def retrieve(model_path: PathLike, data: PathLike, query: str, k: int = 10,
     """Top-k cross-modal search for one clip id. The gallery is ``split`` (default: the
     query clip's own split), in the other modality. Scores are cosine similarities."""
     from avili.evaluate import embed
+    from avili.retrieval import exact_topk
 
     if k < 1:
         raise AviliError(f"--k must be at least 1, got {k}")
@@ -241,11 +295,95 @@ def retrieve(model_path: PathLike, data: PathLike, query: str, k: int = 10,
     gallery = ds.subset(split or str(ds.split[row]))
     qa, qv = embed(model, ds.take(where[:1]))
     ga, gv = embed(model, gallery)
-    q, g = (qa[0], gv) if direction == "a2v" else (qv[0], ga)
-    scores = g @ q
-    top = np.argsort(-scores, kind="stable")[:k]
+    scores, top = exact_topk(qa if direction == "a2v" else qv, gv if direction == "a2v" else ga, k)
     hits = [{"rank": r + 1, "clip_id": str(gallery.clip_id[i]),
-             "class": gallery.class_names[int(gallery.label[i])], "score": float(scores[i])}
-            for r, i in enumerate(top)]
+             "class": gallery.class_names[int(gallery.label[i])], "score": float(s)}
+            for r, (s, i) in enumerate(zip(scores[0], top[0]))]
     return {"query": query, "query_class": ds.class_names[int(ds.label[where[0]])],
             "direction": direction, "gallery_size": len(gallery), "hits": hits}
+
+
+def build_index(model_path: PathLike, data: PathLike, out: PathLike, cfg: IndexConfig
+                ) -> dict[str, Any]:
+    """Embed ``cfg.split`` (default: every clip) with a student and write a gallery index
+    (``.avx``), with faiss IVF-PQ indexes when ``cfg.ivfpq``."""
+    from avili.data.gallery import write_gallery
+    from avili.evaluate import embed
+    from avili.index import build_gallery
+
+    model, ds = _student_and_data(model_path, data, events=False)
+    part = ds.subset(cfg.split) if cfg.split else ds
+    audio, visual = embed(model, part)
+    features = ({"source": "videos", "config": ds.provenance.get("config")}
+                if ds.provenance.get("source") == "videos" else None)
+    record = provenance("gallery", cfg, {"model": model_path, "data": data}, seed=cfg.seed,
+                        clip_ids_sha256=ids_sha256(part.clip_id.tolist()), features=features)
+    g = build_gallery(audio, visual, part, cfg, record)
+    write_gallery(g, out)
+    return {"out": str(out), "clips": len(g), "dim": int(audio.shape[1]),
+            "ivfpq_recall@10": g.provenance.get("ivfpq_recall@10")}
+
+
+def search_index(index_path: PathLike, cfg: SearchConfig, clip_ids: Sequence[str] = (),
+                 features: PathLike | None = None, model_path: PathLike | None = None,
+                 media: Sequence[PathLike] = ()) -> dict[str, Any]:
+    """Top-k hits against a gallery index for one kind of query: gallery clips
+    (``clip_ids``); raw query-modality feature vectors in ``features`` (.npy (Q, D), or .npz
+    with one array); or ``media`` files, run through the backbones the index's dataset was
+    extracted with (``avili[media]``). The last two are embedded with ``model_path``, which
+    must be the index's own model."""
+    from avili.data.gallery import read_gallery
+    from avili.index import clip_queries, read_query_features, search, sides
+
+    g = read_gallery(index_path)
+    if sum(map(bool, (clip_ids, features is not None, media))) != 1:
+        raise AviliError("give one kind of query: --query clip ids, --query-file or "
+                         "--query-media")
+    side = sides(cfg.direction)[0]
+    if clip_ids:
+        queries, names = clip_queries(g, list(clip_ids), cfg.direction), list(clip_ids)
+    else:
+        if model_path is None:
+            raise AviliError("--query-file and --query-media need --model, the student the "
+                             "index was built with")
+        if features is not None:
+            raw, source = read_query_features(features), features
+            names = [f"{os.fspath(features)}[{i}]" for i in range(raw.shape[0])]
+        else:
+            raw, source, names = _media_features(g, media, side), media[0], list(map(str, media))
+        queries = _embed_features(model_path, g, raw, side, source)
+    hits = search(g, queries, cfg)
+    return {"index": str(index_path), "direction": cfg.direction, "gallery_size": len(g),
+            "approximate": cfg.approximate,
+            "results": [{"query": n, "hits": h} for n, h in zip(names, hits)]}
+
+
+def _media_features(g: Any, media: Sequence[PathLike], side: str) -> np.ndarray:
+    """(Q, D) ``side`` features of media files, extracted as the index's dataset was."""
+    from avili.config import VideoConfig, config_from_dict
+    from avili.media.extract import embed_media_file
+
+    source = g.provenance.get("features") or {}
+    if source.get("source") != "videos":
+        raise AviliError("--query-media needs an index over a dataset built with 'avili "
+                         "extract --videos', whose backbones it reuses", g.path)
+    cfg = config_from_dict(VideoConfig, source["config"])
+    return np.stack([embed_media_file(path, cfg)[0 if side == "audio" else 1]
+                     for path in media])
+
+
+def _embed_features(model_path: PathLike, g: Any, raw: np.ndarray, modality: str,
+                    features: PathLike) -> np.ndarray:
+    from avili.train.loop import predict
+
+    built_with = g.provenance.get("inputs", {}).get("model", {}).get("sha256")
+    if built_with and built_with != file_sha256(model_path):
+        raise AviliError(f"model {model_path} is not the one index {g.path} was built with")
+    model, ckpt = load_student(model_path)
+    want = ckpt["dims"][modality]
+    if raw.shape[1] != want:
+        raise AviliError(f"{modality} features have {raw.shape[1]} dimensions, the model "
+                         f"expects {want}", features)
+    import torch
+
+    return predict(lambda x: model.encode(x, modality), raw, torch.device("cpu"))

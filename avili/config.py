@@ -103,6 +103,31 @@ class EvalConfig:
 
 
 @dataclass
+class IndexConfig:
+    """``avili retrieve index``: embed a split once into a gallery file."""
+
+    split: str | None = None  # None: every clip
+    ivfpq: bool = False  # also build faiss IVF-PQ indexes (avili[faiss])
+    nlist: int = 1024  # inverted lists (about sqrt(N) to 4 sqrt(N))
+    pq_m: int = 16  # sub-quantizers; must divide the embedding size
+    nbits: int = 8
+    recall_queries: int = 1000  # queries that measure IVF-PQ recall@10 against exact search
+    nprobe: int = 16  # lists probed when measuring that recall
+    seed: int = 0
+
+
+@dataclass
+class SearchConfig:
+    """``avili retrieve search``: top-k queries against a gallery file."""
+
+    k: int = 10
+    direction: str = "a2v"  # a2v: audio queries, visual gallery; v2a the reverse
+    approximate: bool = False  # use the gallery's IVF-PQ index instead of exact search
+    nprobe: int = 16
+    memory_mb: int = 256  # exact search's score buffer
+
+
+@dataclass
 class ImportConfig:
     """``avili extract --from``: convert published feature files into an avili dataset."""
 

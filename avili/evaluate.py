@@ -14,7 +14,7 @@ import torch
 from avili.config import EvalConfig
 from avili.data.schema import Dataset
 from avili.errors import AviliError
-from avili.metrics import Relevance, bootstrap_ci, chunked_metrics, nan_mean
+from avili.metrics import Relevance, bootstrap_ci, chunked_metrics, nan_mean, pr_curve
 from avili.models import TwoTower
 from avili.train.loop import predict
 
@@ -121,6 +121,35 @@ def differences(stats: dict, base: dict, cfg: EvalConfig) -> dict[str, Any]:
     out["delta_avg_mAP"] = (out["delta_a2v_mAP"] + out["delta_v2a_mAP"]) / 2
     out["delta_avg_mAP_ci95"] = _avg_ci(stats, base, cfg)
     return out
+
+
+def mean_pr_curves(audio: np.ndarray, visual: np.ndarray, part: Dataset, cfg: EvalConfig
+                   ) -> dict[str, np.ndarray]:
+    """{direction: (101,) interpolated precision at recall 0, 0.01, ..., 1}, averaged over
+    queries with a relevant item."""
+    rel_a2v, rel_v2a = relevance(part, cfg.relevance)
+    pr = lambda s, r: {"PR": pr_curve(s, r)}  # noqa: E731
+    out = {}
+    for d, (q, g, rel) in {"a2v": (audio, visual, rel_a2v), "v2a": (visual, audio, rel_v2a)
+                           }.items():
+        curves = chunked_metrics(q, g, rel, cfg.chunk, cfg.workers, per_chunk=pr)["PR"]
+        out[d] = np.nanmean(curves, axis=0)
+    return out
+
+
+def tsne_map(audio: np.ndarray, visual: np.ndarray, label: np.ndarray, clips: int = 600,
+             seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """t-SNE (scikit-learn) of up to ``clips`` clips' audio and visual embeddings together:
+    (2M, 2) points, (2M,) labels and (2M,) modality ("audio"/"visual")."""
+    from sklearn.manifold import TSNE
+
+    rng = np.random.default_rng(seed)
+    pick = np.sort(rng.choice(label.size, min(clips, label.size), replace=False))
+    x = np.concatenate([audio[pick], visual[pick]])
+    points = TSNE(2, perplexity=min(30.0, max(2.0, (x.shape[0] - 1) / 3)), init="pca",
+                  random_state=seed).fit_transform(x)
+    side = np.repeat(np.array(["audio", "visual"]), pick.size)
+    return points, np.concatenate([label[pick], label[pick]]), side
 
 
 def evaluate_split(model: TwoTower, ds: Dataset, split: str, mode: str = "label",

@@ -91,26 +91,46 @@ def _cumulative(q: np.ndarray, a: np.ndarray, prec: np.ndarray, counts: np.ndarr
     return np.bincount(q, running * (nxt - a), minlength=counts.size) / g / (counts > 0)
 
 
+def pr_curve(scores: np.ndarray, relevant: np.ndarray, levels: int = 101) -> np.ndarray:
+    """(Q, levels) interpolated precision at recall 0, 1/(levels-1), ..., 1 for each query
+    (the best precision at that recall or beyond), NaN rows without relevant items."""
+    q, a, b, counts = relevant_ranks(scores, relevant)
+    grid = np.linspace(0.0, 1.0, levels)
+    out = np.full((counts.size, levels), np.nan)
+    start = 0
+    for row, r in enumerate(counts):
+        if r:
+            prec = (b[start:start + r] / a[start:start + r])[::-1]
+            best = np.maximum.accumulate(prec)[::-1]  # best precision from each hit on
+            first = np.searchsorted(b[start:start + r] / r, grid - 1e-12, side="left")
+            out[row] = np.where(first < r, best[np.minimum(first, r - 1)], 0.0)
+        start += r
+    return out
+
+
 def chunked_metrics(queries: np.ndarray, gallery: np.ndarray, relevance: Relevance,
-                    chunk: int = 0, workers: int = 2, ks: tuple[int, ...] = KS
+                    chunk: int = 0, workers: int = 2, ks: tuple[int, ...] = KS,
+                    per_chunk: Callable[[np.ndarray, np.ndarray], dict] | None = None
                     ) -> dict[str, np.ndarray]:
     """Per-query metrics of cosine (dot-product) retrieval, queries (Q, E) against
     gallery (G, E), scored ``chunk`` queries at a time so memory stays near
     chunk x G x 9 bytes per worker; ``relevance(i, j)`` gives rows i..j-1 of the (Q, G)
     relevance. ``chunk`` 0 picks about 2^21 scores per chunk (buffers small enough for
-    the allocator to reuse, which on this machine beat larger chunks)."""
+    the allocator to reuse, which on this machine beat larger chunks). ``per_chunk``
+    (scores, relevant) -> {name: (rows, ...) array} replaces :func:`query_metrics`."""
+    per_chunk = per_chunk or (lambda s, r: query_metrics(s, r, ks))
     chunk = chunk or max(1, min(4096, (1 << 21) // max(1, gallery.shape[0])))
     starts = range(0, queries.shape[0], chunk)
 
     def one(i: int) -> dict[str, np.ndarray]:
         j = min(i + chunk, queries.shape[0])
-        return query_metrics(queries[i:j] @ gallery.T, relevance(i, j), ks)
+        return per_chunk(queries[i:j] @ gallery.T, relevance(i, j))
 
     with ThreadPoolExecutor(max(1, workers)) as pool:
         parts = list(pool.map(one, starts))
     if not parts:
-        return query_metrics(np.zeros((0, gallery.shape[0])), np.zeros((0, gallery.shape[0]),
-                                                                        bool), ks)
+        empty = np.zeros((0, gallery.shape[0]))
+        return per_chunk(empty, empty.astype(bool))
     return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
 

@@ -39,7 +39,7 @@ class Grid:
         lines = [f"**{self.title}**", "", "| " + " | ".join(self.headers) + " |",
                  "|" + "|".join(["---"] + ["---:"] * (len(self.headers) - 1)) + "|"]
         lines += ["| " + " | ".join(row) + " |" for row in self.rows]
-        return "\n".join(lines + ([f"", self.caption] if self.caption else []))
+        return "\n".join(lines + (["", self.caption] if self.caption else []))
 
 
 def _ci(m: dict[str, Any], key: str) -> str:
@@ -83,6 +83,26 @@ def comparison_grid(result: dict[str, Any]) -> Grid:
     return grid
 
 
+def diagnostic_grid(d: dict[str, Any]) -> Grid:
+    """The false-negative diagnostic: per edge and pooled, each model's mean distance over
+    the linked pairs and its pull relative to the first model, then the random control."""
+    later = d["models"][1:]
+    grid = Grid(f"false-negative diagnostic, {d['split']} split: graph-linked pairs with "
+                f"different labels (soft labels > {d['tau']})",
+                ["pairs of", "n", f"distance, {d['models'][0]}"]
+                + [f"pull of {m} [95% CI]" for m in later],
+                "pull = mean distance under the first model minus under this one, on the "
+                "same pairs: positive = held closer. Compare 'all linked' with the random "
+                "control: only the difference is targeted at linked pairs.")
+    rows = [(f"{e['cause']} -> {e['effect']}", e) for e in d["edges"]]
+    rows += [("all linked pairs", d["all_edges"]), ("control: random pairs", d["control"])]
+    for name, r in rows:
+        pulls = [f"{p:+.4f} [{lo:+.4f}, {hi:+.4f}]"
+                 for p, (lo, hi) in zip(r["pull"], r["pull_ci95"])]
+        grid.rows.append([name, str(r["pairs"]), f"{r['mean_distance'][0]:.4f}", *pulls])
+    return grid
+
+
 def per_class_grid(m: dict[str, Any]) -> Grid:
     grid = Grid(f"per-class AP ({m['model']})", ["class", "A->V", "V->A"])
     for name, ap in m["per_class_AP"].items():
@@ -90,13 +110,12 @@ def per_class_grid(m: dict[str, Any]) -> Grid:
     return grid
 
 
-def hits_table(result: dict[str, Any]) -> Table:
+def hits_table(hits: list[dict[str, Any]], title: str) -> Table:
     """Ranked hits of one query."""
-    table = Table(title=f"{result['direction']} hits for {result['query']} "
-                        f"({result['query_class']}), gallery {result['gallery_size']}")
+    table = Table(title=title)
     for name in ("rank", "clip id", "class", "score"):
         table.add_column(name, justify="right" if name in ("rank", "score") else "left")
-    for h in result["hits"]:
+    for h in hits:
         table.add_row(str(h["rank"]), h["clip_id"], h["class"], f"{h['score']:.4f}")
     return table
 

@@ -239,3 +239,91 @@ def test_eval_compares_models_with_paired_differences(pipeline):
     table = ok(["eval", "--model", d / "baseline.pt", "--model", d / "student.pt", "--data",
                 d / "ave.h5", "--markdown"])
     assert "avg mAP - first [95% CI]" in table and "student.pt" in table
+
+
+def test_retrieve_index_and_search(pipeline, tmp_path):
+    d = pipeline
+    pytest.importorskip("faiss")
+    built = json.loads(ok(["retrieve", "index", "--model", d / "student.pt", "--data",
+                           d / "ave.h5", "--split", "test", "--out", tmp_path / "g.avx",
+                           "--ivfpq", "--nlist", "4", "--pq-m", "4", "--nbits", "4",
+                           "--json"]))
+    assert 0 <= built["ivfpq_recall@10"]["a2v"] <= 1 and built["clips"] > 0
+    direct = json.loads(ok(["retrieve", "--model", d / "student.pt", "--data", d / "ave.h5",
+                            "--query", "syn0-00003", "--split", "test", "--k", "5", "--json"]))
+    ids = [h["clip_id"] for h in direct["hits"]]
+    from avili.data.gallery import read_gallery
+
+    query = [c for c in read_gallery(tmp_path / "g.avx").clip_id][0]
+    out = json.loads(ok(["retrieve", "search", "--index", tmp_path / "g.avx", "--query", query,
+                         "--k", "5", "--json"]))
+    assert [h["rank"] for h in out["results"][0]["hits"]] == [1, 2, 3, 4, 5]
+    approx = json.loads(ok(["retrieve", "search", "--index", tmp_path / "g.avx", "--query",
+                            query, "--approximate", "--json"]))
+    assert approx["approximate"] and approx["results"][0]["hits"]
+    # the index answers like the direct search when the query is the same clip
+    if "syn0-00003" in read_gallery(tmp_path / "g.avx").clip_id:
+        again = json.loads(ok(["retrieve", "search", "--index", tmp_path / "g.avx",
+                               "--query", "syn0-00003", "--k", "5", "--json"]))
+        assert [h["clip_id"] for h in again["results"][0]["hits"]] == ids
+    fails(["retrieve", "search", "--index", tmp_path / "g.avx", "--query", "nope"],
+          "query clip id 'nope' is not in the gallery")
+    fails(["retrieve", "search", "--index", d / "ave.h5", "--query", query],
+          "not an avili gallery index")
+    fails(["retrieve"], "give --model, --data and --query")
+    fails(["retrieve", "index", "--model", d / "student.pt", "--data", d / "ave.h5", "--split",
+           "test", "--out", tmp_path / "h.avx", "--ivfpq"], "needs at least 1024 gallery items")
+    assert not (tmp_path / "h.avx").exists()
+
+
+def test_retrieve_search_from_a_feature_file(pipeline, tmp_path):
+    d = pipeline
+    from avili.data.schema import read_dataset
+
+    ds = read_dataset(d / "ave.h5")
+    ok(["retrieve", "index", "--model", d / "student.pt", "--data", d / "ave.h5", "--out",
+        tmp_path / "g.avx"])
+    np.save(tmp_path / "q.npy", ds.audio[:3])
+    out = json.loads(ok(["retrieve", "search", "--index", tmp_path / "g.avx", "--query-file",
+                         tmp_path / "q.npy", "--model", d / "student.pt", "--k", "4",
+                         "--json"]))
+    by_id = json.loads(ok(["retrieve", "search", "--index", tmp_path / "g.avx", "--query",
+                           ds.clip_id[0], "--k", "4", "--json"]))
+    assert len(out["results"]) == 3
+    assert [h["clip_id"] for h in out["results"][0]["hits"]] == \
+        [h["clip_id"] for h in by_id["results"][0]["hits"]]
+    fails(["retrieve", "search", "--index", tmp_path / "g.avx", "--query-file",
+           tmp_path / "q.npy"], "--query-file and --query-media need --model")
+    fails(["retrieve", "search", "--index", tmp_path / "g.avx", "--query-file",
+           tmp_path / "q.npy", "--model", d / "teacher.pt"], "is not the one index")
+    np.save(tmp_path / "bad.npy", ds.visual[:2])
+    fails(["retrieve", "search", "--index", tmp_path / "g.avx", "--query-file",
+           tmp_path / "bad.npy", "--model", d / "student.pt"], "the model expects")
+    nan = ds.audio[:2].copy()
+    nan[0, 0] = np.nan
+    np.save(tmp_path / "nan.npy", nan)
+    fails(["retrieve", "search", "--index", tmp_path / "g.avx", "--query-file",
+           tmp_path / "nan.npy", "--model", d / "student.pt"], "NaN or Inf")
+
+
+def test_eval_plots_and_graph_diagnostic(pipeline, tmp_path):
+    d = pipeline
+    if not (d / "baseline.pt").exists():
+        ok(["distill", "--data", d / "ave.h5", "--out", d / "baseline.pt", "--epochs", "2",
+            "--lir-weight", "0", "-q"])
+    out = json.loads(ok(["eval", "--model", d / "baseline.pt", "--model", d / "student.pt",
+                         "--data", d / "ave.h5", "--plot", tmp_path / "plots",
+                         "--diagnose-graph", d / "graph.npz", "--soft", d / "soft.npz",
+                         "--tau", "0.3", "--json"]))
+    names = sorted(Path(p).name for p in out["plots"])
+    assert names == ["pr_a2v.png", "pr_v2a.png", "training.png", "tsne_baseline.png",
+                     "tsne_student.png"]
+    for p in out["plots"]:
+        assert Path(p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    diag = out["diagnostic"]
+    assert diag["models"] == [str(d / "baseline.pt"), str(d / "student.pt")]
+    assert diag["control"]["pairs"] == diag["all_edges"]["pairs"]
+    fails(["eval", "--model", d / "student.pt", "--data", d / "ave.h5", "--diagnose-graph",
+           d / "graph.npz"], "--diagnose-graph needs --soft")
+    fails(["eval", "--model", d / "student.pt", "--data", d / "ave.h5", "--diagnose-graph",
+           d / "graph.npz", "--soft", d / "soft.npz"], "give at least two --model")

@@ -175,3 +175,21 @@ def test_bootstrap_ci_brackets_the_mean_and_pairs():
     dlo, dhi = bootstrap_ci(shifted, values)
     assert 0.04 < dlo < 0.05 < dhi < 0.06  # paired: tight around the shift
     assert np.isnan(bootstrap_ci(np.array([np.nan]))[0])
+
+
+def test_pr_curve_is_the_interpolated_precision_of_a_naive_walk():
+    from avili.metrics import pr_curve
+
+    rng = np.random.default_rng(7)
+    scores = rng.standard_normal((15, 40))
+    relevant = rng.random((15, 40)) < 0.3
+    relevant[0] = False
+    curves = pr_curve(scores, relevant, levels=11)
+    assert np.isnan(curves[0]).all()
+    for i in range(1, 15):
+        order = np.argsort(-scores[i])
+        hits = np.cumsum(relevant[i][order])
+        prec, rec = hits / np.arange(1, 41), hits / relevant[i].sum()
+        for j, level in enumerate(np.linspace(0, 1, 11)):
+            ref = prec[rec >= level - 1e-12].max()
+            assert curves[i, j] == pytest.approx(ref), (i, level)

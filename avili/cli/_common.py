@@ -70,26 +70,32 @@ def main(
     _state["debug"] = debug
 
 
-def command(name: str) -> Callable:
-    """Register a command whose user-facing errors become one stderr line and exit code 2."""
+def guarded(fn: Callable) -> Callable:
+    """``fn`` with its user-facing errors turned into one stderr line and exit code 2."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from avili.errors import AviliError
+
+        try:
+            return fn(*args, **kwargs)
+        except AviliError as exc:
+            _fail(str(exc), exc)
+        except KeyboardInterrupt as exc:
+            _fail("interrupted; finished artifacts are intact, unfinished ones were not "
+                  "written", exc, code=130)
+        except OSError as exc:
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            _fail(f"{where}{exc.strerror or exc}", exc)
+
+    return run
+
+
+def command(name: str, parent: Optional[typer.Typer] = None) -> Callable:
+    """Register a :func:`guarded` command on ``parent`` (default: the app)."""
 
     def wrap(fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def run(*args: Any, **kwargs: Any) -> Any:
-            from avili.errors import AviliError
-
-            try:
-                return fn(*args, **kwargs)
-            except AviliError as exc:
-                _fail(str(exc), exc)
-            except KeyboardInterrupt as exc:
-                _fail("interrupted; finished artifacts are intact, unfinished ones were not "
-                      "written", exc, code=130)
-            except OSError as exc:
-                where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-                _fail(f"{where}{exc.strerror or exc}", exc)
-
-        return app.command(name)(run)
+        return (parent or app).command(name)(guarded(fn))
 
     return wrap
 

@@ -10,8 +10,9 @@ import typer
 
 from avili.cli._common import (Device, DeviceOpt, Direction, InputKind, Json, MapVariant,
                                Overwrite, Quiet, Relevance, Seed, _emit, _outputs,
-                               _print_grids, _progress, _warn, command)
-from avili.config import DemoConfig, DistillConfig, EvalConfig, GraphConfig, TeachConfig
+                               _print_grids, _progress, _warn, app, command, guarded)
+from avili.config import (DemoConfig, DistillConfig, EvalConfig, GraphConfig, IndexConfig,
+                          SearchConfig, TeachConfig)
 
 @command("teach")
 def teach(
@@ -191,6 +192,16 @@ def evaluate(
     save_embeddings: Annotated[Optional[Path], typer.Option(help="Write the split's "
                                "embeddings (NPZ), of the first model.")] = None,
     seed: Annotated[int, typer.Option(help="Bootstrap resampling seed.")] = 0,
+    diagnose_graph: Annotated[Optional[Path], typer.Option(help="Graph (NPZ): also report "
+                              "how much closer each model after the first holds the clip "
+                              "pairs its top edges link (needs --soft).")] = None,
+    soft: Annotated[Optional[Path], typer.Option(help="Teacher soft labels, for "
+                                                      "--diagnose-graph.")] = None,
+    tau: Annotated[float, typer.Option(help="Soft-label threshold for co-active pairs.")
+                   ] = 0.5,
+    top_edges: Annotated[int, typer.Option(help="Graph edges diagnosed.")] = 10,
+    plot: Annotated[Optional[Path], typer.Option(help="Folder for PNG plots: precision-"
+                    "recall per direction, val mAP per epoch, t-SNE maps.")] = None,
     overwrite: Overwrite = False, as_json: Json = False,
 ) -> None:
     """Standard mAP over the full ranked gallery (audio->visual, visual->audio, average),
@@ -204,22 +215,45 @@ def evaluate(
     _outputs(overwrite, save_embeddings)
     cfg = EvalConfig(split=split, relevance=relevance.value, ci=ci or len(model) > 1,
                      map_variant=map_variant.value, chunk=chunk, seed=seed)
-    s = api.compare(model, data, cfg, save_embeddings)
+    diag = None
+    if diagnose_graph is not None:
+        from avili.diagnose import DiagnoseConfig
+
+        if soft is None:
+            from avili.errors import AviliError
+
+            raise AviliError("--diagnose-graph needs --soft (the teacher's soft labels)")
+        diag = api.diagnose_graph(model, data, diagnose_graph, soft, split,
+                                  DiagnoseConfig(top_edges=top_edges, tau=tau, seed=seed))
+    s = api.compare(model, data, cfg, save_embeddings, plot)
     if as_json:
-        _emit(s if len(model) > 1 else s["models"][0], True, "")
+        out = s if len(model) > 1 else s["models"][0]
+        _emit({**out, "diagnostic": diag} if diag else out, True, "")
         return
-    from avili.report import comparison_grid, metrics_grid, per_class_grid
+    from avili.report import comparison_grid, diagnostic_grid, metrics_grid, per_class_grid
 
     grids = [metrics_grid(s["models"][0])] if len(model) == 1 else [comparison_grid(s)]
     grids += [per_class_grid(m) for m in s["models"]] if per_class else []
+    grids += [diagnostic_grid(diag)] if diag else []
     _print_grids(grids, markdown)
+    if s["plots"]:
+        from avili._console import stderr
+
+        stderr.print(f"plots: {', '.join(s['plots'])}", highlight=False, soft_wrap=True)
 
 
-@command("retrieve")
+retrieve_app = typer.Typer(help="Top-k cross-modal search: directly from a model and a "
+                           "dataset, or against a gallery index built once.")
+app.add_typer(retrieve_app, name="retrieve")
+
+
+@retrieve_app.callback(invoke_without_command=True)
+@guarded
 def retrieve(
-    model: Annotated[Path, typer.Option(help="Student checkpoint.")],
-    data: Annotated[Path, typer.Option(help="avili dataset (HDF5).")],
-    query: Annotated[str, typer.Option(help="Clip id of the query.")],
+    ctx: typer.Context,
+    model: Annotated[Optional[Path], typer.Option(help="Student checkpoint.")] = None,
+    data: Annotated[Optional[Path], typer.Option(help="avili dataset (HDF5).")] = None,
+    query: Annotated[Optional[str], typer.Option(help="Clip id of the query.")] = None,
     k: Annotated[int, typer.Option(help="Number of hits.")] = 10,
     direction: Annotated[Direction, typer.Option(help="a2v: audio query, visual gallery.")
                          ] = Direction.a2v,
@@ -227,20 +261,103 @@ def retrieve(
                                                       "query's own).")] = None,
     as_json: Json = False,
 ) -> None:
-    """Top-k cross-modal search for one clip.
+    """Top-k cross-modal search for one clip, embedding the gallery on the fly. For
+    repeated queries or big galleries, build an index once ('retrieve index') and query it
+    ('retrieve search').
 
     Example: avili retrieve --model student.pt --data demo.h5 --query syn0-00001 --k 5
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    if model is None or data is None or query is None:
+        from avili.errors import AviliError
+
+        raise AviliError("give --model, --data and --query, or use 'avili retrieve index' "
+                         "and 'avili retrieve search' (see --help)")
     from avili import api
 
     s = api.retrieve(model, data, query, k, direction.value, split)
+    _print_hits([{"query": s["query"], "hits": s["hits"]}], s, as_json,
+                f"{s['direction']} hits for {s['query']} ({s['query_class']}), gallery "
+                f"{s['gallery_size']}")
+
+
+@command("index", retrieve_app)
+def retrieve_index(
+    model: Annotated[Path, typer.Option(help="Student checkpoint.")],
+    data: Annotated[Path, typer.Option(help="avili dataset (HDF5).")],
+    out: Annotated[Path, typer.Option(help="Gallery index file to write (.avx).")],
+    split: Annotated[Optional[str], typer.Option(help="Only this split (default: every "
+                                                      "clip).")] = None,
+    ivfpq: Annotated[bool, typer.Option("--ivfpq", help="Also build faiss IVF-PQ indexes "
+                                        "for approximate search (avili[faiss]).")] = False,
+    nlist: Annotated[int, typer.Option(help="IVF lists.")] = IndexConfig.nlist,
+    pq_m: Annotated[int, typer.Option(help="PQ sub-quantizers (divides the embedding "
+                                           "size).")] = IndexConfig.pq_m,
+    nbits: Annotated[int, typer.Option(help="Bits per PQ code.")] = IndexConfig.nbits,
+    seed: Seed = 0, overwrite: Overwrite = False, as_json: Json = False,
+) -> None:
+    """Embed a dataset's clips once with a student and store them as a gallery index;
+    with --ivfpq, also measure the approximate index's recall@10 against exact search.
+
+    Example: avili retrieve index --model student.pt --data demo.h5 --split test --out g.avx
+    """
+    from avili import api
+
+    _outputs(overwrite, out)
+    s = api.build_index(model, data, out, IndexConfig(split=split, ivfpq=ivfpq, nlist=nlist,
+                                                      pq_m=pq_m, nbits=nbits, seed=seed))
+    recall = s["ivfpq_recall@10"]
+    extra = (f"; IVF-PQ recall@10 vs exact: a2v {recall['a2v']:.3f}, v2a {recall['v2a']:.3f}"
+             if recall else "")
+    _emit(s, as_json, f"wrote {out} ({s['clips']} clips, {s['dim']}-d){extra}")
+
+
+@command("search", retrieve_app)
+def retrieve_search(
+    index: Annotated[Path, typer.Option(help="Gallery index (.avx) from 'retrieve index'.")],
+    query: Annotated[Optional[list[str]], typer.Option(help="Clip id in the index; "
+                                                            "repeatable.")] = None,
+    query_file: Annotated[Optional[Path], typer.Option(help="Raw query-modality features "
+                          "(.npy (Q, D), or .npz with one array); needs --model.")] = None,
+    query_media: Annotated[Optional[list[Path]], typer.Option(help="Media file (video or "
+                           "audio), through the backbones of the index's dataset; "
+                           "repeatable; needs --model and avili[media].")] = None,
+    model: Annotated[Optional[Path], typer.Option(help="The student the index was built "
+                                                       "with (for --query-file and "
+                                                       "--query-media).")] = None,
+    k: Annotated[int, typer.Option(help="Number of hits.")] = 10,
+    direction: Annotated[Direction, typer.Option(help="a2v: audio queries, visual "
+                                                      "gallery.")] = Direction.a2v,
+    approximate: Annotated[bool, typer.Option("--approximate", help="Use the index's "
+                           "IVF-PQ part (built with --ivfpq).")] = False,
+    nprobe: Annotated[int, typer.Option(help="IVF lists probed (--approximate).")] = 16,
+    memory_mb: Annotated[int, typer.Option(help="Exact search's score buffer, MB.")] = 256,
+    as_json: Json = False,
+) -> None:
+    """Top-k search against a gallery index, exact (chunked, memory bounded by
+    --memory-mb) or approximate.
+
+    Example: avili retrieve search --index g.avx --query syn0-00001 --k 5 --json
+    """
+    from avili import api
+
+    cfg = SearchConfig(k=k, direction=direction.value, approximate=approximate,
+                       nprobe=nprobe, memory_mb=memory_mb)
+    s = api.search_index(index, cfg, query or (), query_file, model, query_media or ())
+    _print_hits(s["results"], s, as_json, f"{s['direction']} hits, gallery "
+                f"{s['gallery_size']}{' (approximate)' if approximate else ''}")
+
+
+def _print_hits(results: list[dict], summary: dict, as_json: bool, title: str) -> None:
     if as_json:
-        _emit(s, True, "")
+        _emit(summary, True, "")
         return
     from avili._console import stdout
     from avili.report import hits_table
 
-    stdout.print(hits_table(s))
+    for r in results:
+        stdout.print(hits_table(r["hits"], f"{title}; query {r['query']}"))
 
 
 @command("demo")

@@ -84,11 +84,9 @@ def write_format(graph: Graph, fmt: str, path: str | os.PathLike) -> Path:
 def plot(graph: Graph, path: str | os.PathLike, top: int = 40) -> Path:
     """A PNG of the ``top`` strongest edges: audio nodes on the left, visual on the right,
     coloured by modality, edge width by weight, dashed for competition edges."""
-    import matplotlib
+    from avili.plots import pyplot, save
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     c = graph.num_classes
     pos = {k: (0.0 if k < c else 1.0, 1.0 - (k % c) / max(c - 1, 1)) for k in range(2 * c)}
     fig, ax = plt.subplots(figsize=(8, max(4, 0.35 * c + 1.5)), dpi=120)
@@ -106,10 +104,7 @@ def plot(graph: Graph, path: str | os.PathLike, top: int = 40) -> Path:
         ax.text(x - 0.04 if k < c else x + 0.04, y, label, ha="right" if k < c else "left",
                 va="center", fontsize=8)
     _finish(ax, graph, min(top, len(graph.edges())))
-    with atomic_output(path) as tmp:
-        fig.savefig(tmp, format="png", bbox_inches="tight")
-    plt.close(fig)
-    return Path(path)
+    return save(fig, path)
 
 
 def _finish(ax: Any, graph: Graph, shown: int) -> None:

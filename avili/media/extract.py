@@ -105,6 +105,25 @@ def extract_videos(videos_dir: PathLike, labels_csv: PathLike, out: PathLike,
             "clips_per_s": len(ds) / max(loop_seconds, 1e-9)}
 
 
+def embed_media_file(path: PathLike, cfg: VideoConfig) -> tuple[np.ndarray, np.ndarray]:
+    """One media file's clip-level features as ``extract --videos`` computes them with
+    ``cfg``: (Da,) audio and (Dv,) visual float32, the means over segments."""
+    _check_config(cfg)
+    require_av()
+    device = resolve_device(cfg.device)
+    audio_bb, visual_bb = create_audio_backbone(cfg, device), create_visual_backbone(cfg, device)
+    try:
+        clip = decode_clip(path, audio_bb.sample_rate, cfg.fps, cfg.start, cfg.duration,
+                           visual_bb.frame_size)
+    except DecodeFailure as failure:
+        raise AviliError(f"cannot use this media file: {failure.reason}", path) from None
+    audio = audio_bb.embed_clips([clip.audio])[0].mean(axis=0)
+    visual = visual_bb.embed(clip.frames).mean(axis=0)
+    if not (np.isfinite(audio).all() and np.isfinite(visual).all()):
+        raise AviliError("the backbones gave non-finite features", path)
+    return audio.astype(np.float32), visual.astype(np.float32)
+
+
 def _check_config(cfg: VideoConfig) -> None:
     problems = [(cfg.fps > 0, f"fps must be positive, got {cfg.fps}"),
                 (cfg.start >= 0, f"start must be >= 0 seconds, got {cfg.start}"),

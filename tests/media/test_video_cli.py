@@ -44,3 +44,28 @@ def test_report_beside_output_is_not_clobbered(video_dir, labels_csv, tmp_path):
     fails(["extract", "--videos", video_dir, "--labels", labels_csv, "--out", out],
           "output exists")
     assert (tmp_path / "clips.h5.report.json").read_text() == "{}" and not out.exists()
+
+
+def test_media_file_queries_match_clip_queries(video_dir, labels_csv, tmp_path):
+    from avili.data.schema import read_dataset
+
+    data, student, index = tmp_path / "clips.h5", tmp_path / "s.pt", tmp_path / "g.avx"
+    ok(["extract", "--videos", video_dir, "--labels", labels_csv, "--out", data, "-q"])
+    ok(["distill", "--data", data, "--out", student, "--epochs", "2", "--lir-weight", "0",
+        "--batch-size", "4", "-q"])
+    ok(["retrieve", "index", "--model", student, "--data", data, "--out", index])
+    ds = read_dataset(data)
+    clip = ds.clip_id[0]
+    media = next(p for p in video_dir.iterdir() if p.stem in clip or clip in p.name)
+    for direction in ("a2v", "v2a"):
+        by_file = json.loads(ok(["retrieve", "search", "--index", index, "--query-media",
+                                 media, "--model", student, "--direction", direction,
+                                 "--k", "3", "--json"]))
+        by_id = json.loads(ok(["retrieve", "search", "--index", index, "--query", clip,
+                               "--direction", direction, "--k", "3", "--json"]))
+        hits = by_file["results"][0]["hits"]
+        assert [h["clip_id"] for h in hits] == \
+            [h["clip_id"] for h in by_id["results"][0]["hits"]]
+        assert by_file["results"][0]["query"] == str(media)
+    fails(["retrieve", "search", "--index", index, "--query-media", video_dir / "corrupt.mp4",
+           "--model", student], "cannot use this media file")

@@ -1,0 +1,94 @@
+"""The gallery index file (``.avx``, HDF5): a split's embeddings, stored once, searched
+many times by ``avili retrieve search``.
+
+Keys: ``audio`` and ``visual`` (N, E) float32 L2-normalized embeddings of the same N
+clips, ``clip_id`` (N,) str, ``label`` (N,) int, ``class_names`` (C,) str, and optionally
+``ivfpq_audio`` / ``ivfpq_visual`` (bytes,) uint8, serialized faiss IVF-PQ indexes of that
+modality's embeddings. Attributes: ``schema`` = "avili-gallery", ``schema_version``,
+``provenance`` (JSON: version, config, the model and data with their SHA-256, the IVF-PQ
+recall@10 against exact search).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from avili.artifacts import atomic_output, to_jsonable
+from avili.data.schema import as_strings
+from avili.errors import AviliError, first_line
+
+SCHEMA, SCHEMA_VERSION = "avili-gallery", 1
+MODALITIES = ("audio", "visual")
+
+
+@dataclass
+class Gallery:
+    """Embeddings of one split: audio, visual (N, E) float32; clip_id (N,); label (N,)."""
+
+    audio: np.ndarray
+    visual: np.ndarray
+    clip_id: np.ndarray
+    label: np.ndarray
+    class_names: list[str]
+    provenance: dict[str, Any] = field(default_factory=dict)
+    ivfpq: dict[str, bytes] = field(default_factory=dict)  # modality -> faiss index bytes
+    path: Path | None = None
+
+    def __len__(self) -> int:
+        return int(self.clip_id.shape[0])
+
+
+def write_gallery(g: Gallery, path: str | os.PathLike) -> Path:
+    """Write ``g`` atomically to ``path``."""
+    import h5py
+
+    with atomic_output(path) as tmp:
+        with h5py.File(tmp, "w") as f:
+            f.attrs["schema"], f.attrs["schema_version"] = SCHEMA, SCHEMA_VERSION
+            f.attrs["provenance"] = json.dumps(to_jsonable(g.provenance), sort_keys=True)
+            for key in MODALITIES:
+                f.create_dataset(key, data=np.asarray(getattr(g, key), dtype=np.float32))
+            strings = h5py.string_dtype("utf-8")
+            f.create_dataset("clip_id", data=np.asarray(g.clip_id, dtype=object), dtype=strings)
+            f.create_dataset("class_names", data=np.asarray(g.class_names, dtype=object),
+                             dtype=strings)
+            f.create_dataset("label", data=np.asarray(g.label, dtype=np.int64))
+            for key, blob in g.ivfpq.items():
+                f.create_dataset(f"ivfpq_{key}", data=np.frombuffer(blob, dtype=np.uint8))
+    return Path(path)
+
+
+def read_gallery(path: str | os.PathLike) -> Gallery:
+    """Open and check a gallery index; every problem is an AviliError naming the file."""
+    import h5py
+
+    path = Path(path)
+    if not path.is_file():
+        raise AviliError("file not found", path)
+    try:
+        with h5py.File(path, "r") as f:
+            if f.attrs.get("schema") != SCHEMA:
+                raise AviliError("not an avili gallery index (build one with 'avili "
+                                 "retrieve index')", path)
+            missing = [k for k in (*MODALITIES, "clip_id", "label", "class_names") if k not in f]
+            if missing:
+                raise AviliError(f"missing required key(s) {missing}", path)
+            g = Gallery(audio=f["audio"][()], visual=f["visual"][()],
+                        clip_id=as_strings(f["clip_id"][()]), label=f["label"][()],
+                        class_names=as_strings(f["class_names"][()]).tolist(),
+                        provenance=json.loads(f.attrs.get("provenance", "{}")),
+                        ivfpq={m: f[f"ivfpq_{m}"][()].tobytes() for m in MODALITIES
+                               if f"ivfpq_{m}" in f}, path=path)
+    except OSError as exc:
+        raise AviliError(f"not a readable HDF5 file ({first_line(exc)})", path) from None
+    n = len(g)
+    if g.audio.shape[0] != n or g.visual.shape[0] != n or g.label.shape != (n,):
+        raise AviliError(f"keys disagree on the number of clips ({g.audio.shape[0]}, "
+                         f"{g.visual.shape[0]}, {g.label.shape[0]}, {n})", path)
+    return g

@@ -13,13 +13,14 @@ from typing import Any, Sequence
 import numpy as np
 
 from avili.artifacts import atomic_output, file_sha256, ids_sha256, provenance
-from avili.config import (DistillConfig, EvalConfig, GraphConfig, ImportConfig, IndexConfig,
-                          SearchConfig, SyntheticConfig, TeachConfig, VideoConfig)
+from avili.config import (DistillConfig, EvalConfig, GraphConfig, ImportConfig,
+                          SyntheticConfig, TeachConfig, VideoConfig)
 from avili.data.schema import read_dataset, write_dataset
 from avili.data.softlabels import align_to_dataset, load_soft_labels, save_soft_labels
 from avili.errors import AviliError
 from avili.graph.graphfile import check_classes, load_graph, save_graph
 from avili.progress import Progress
+from avili.students import load_student, student_and_data  # noqa: F401 (part of the API)
 
 PathLike = str | os.PathLike
 
@@ -65,23 +66,45 @@ def merge(parts: Sequence[PathLike], out: PathLike, progress: Progress | None = 
 
 
 def teach(data: PathLike, cfg: TeachConfig, out: PathLike, soft_out: PathLike,
-          progress: Progress | None = None) -> dict[str, Any]:
-    """Train the AV-SAL teacher; write its checkpoint and the soft labels of every clip."""
+          progress: Progress | None = None, resume: bool = False) -> dict[str, Any]:
+    """Train the teacher; write its checkpoint and the soft labels of every clip. The
+    per-epoch training state (``<out>.state.pt``) allows ``resume`` after an interruption
+    and is removed once the outputs are written."""
     from avili.checkpoint import save_checkpoint
+    from avili.train.state import state_path
     from avili.train.teach import train_teacher
 
     ds = read_dataset(data, events=False)
-    result = train_teacher(ds, cfg, progress)
+    result = train_teacher(ds, cfg, progress, state_path(out), resume)
     record = provenance("teacher", cfg, {"data": data}, seed=cfg.seed,
                         clip_ids_sha256=ids_sha256(ds.clip_id.tolist()),
                         temperatures=result.temperatures)
     save_checkpoint(out, "teacher", _payload(result.model, cfg, ds, result.fit,
                                              temperatures=result.temperatures), record)
-    result.soft.provenance = {**record, "kind": "soft_labels",
+    result.soft.provenance = {**result.soft.provenance, **record, "kind": "soft_labels",
                               "teacher": {"path": os.fspath(out), "sha256": file_sha256(out)}}
     save_soft_labels(result.soft, soft_out)
+    state_path(out).unlink(missing_ok=True)
     return {"out": str(out), "soft_out": str(soft_out), "best_epoch": result.fit.best_epoch,
-            "val_bce": -result.fit.best_score, "temperatures": result.temperatures}
+            "val_bce": -result.fit.best_score, "temperatures": result.temperatures,
+            "mode": cfg.mode, "harvested": _harvest_quality(result.soft, data)}
+
+
+def _harvest_quality(soft: Any, data: PathLike) -> dict[str, Any] | None:
+    """Precision and recall of the harvested modality labels against the dataset's
+    per-modality event truth, on the test split (a report, read after training; None
+    without event keys)."""
+    ds = read_dataset(data, events=True)
+    if ds.audio_events is None or ds.visual_events is None:
+        return None
+    rows, out = ds.indices("test"), {}
+    for side in ("audio", "visual"):
+        found = getattr(soft, f"{side}_labels")[rows, ds.label[rows]] > 0
+        truth = getattr(ds, f"{side}_events")[rows, ds.label[rows]] > 0
+        out[side] = {"precision": float((found & truth).sum() / max(found.sum(), 1)),
+                     "recall": float((found & truth).sum() / max(truth.sum(), 1)),
+                     "present": float(truth.mean())}
+    return out
 
 
 def infer_graph(soft_path: PathLike, cfg: GraphConfig, out: PathLike,
@@ -115,10 +138,13 @@ def infer_graph(soft_path: PathLike, cfg: GraphConfig, out: PathLike,
 
 
 def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | None = None,
-            graph: PathLike | None = None, progress: Progress | None = None) -> dict[str, Any]:
-    """Train the student (metric loss + LIR); write its checkpoint."""
+            graph: PathLike | None = None, progress: Progress | None = None,
+            resume: bool = False) -> dict[str, Any]:
+    """Train the student (metric loss + LIR); write its checkpoint. Interrupted runs
+    continue with ``resume``, as in :func:`teach`."""
     from avili.checkpoint import save_checkpoint
     from avili.train.distill import train_student
+    from avili.train.state import state_path
 
     ds = read_dataset(data, events=False)
     soft_labels = g = None
@@ -127,12 +153,13 @@ def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | 
     if graph is not None:
         g = load_graph(graph)
         check_classes(g, ds.class_names, data)
-    result = train_student(ds, cfg, soft_labels, g, progress)
+    result = train_student(ds, cfg, soft_labels, g, progress, state_path(out), resume)
     inputs = {k: v for k, v in {"data": data, "soft": soft, "graph": graph}.items() if v}
     record = provenance("student", cfg, inputs, seed=cfg.seed,
                         clip_ids_sha256=ids_sha256(ds.clip_id.tolist()))
     save_checkpoint(out, "student", _payload(result.model, cfg, ds, result.fit,
                                              links=result.links.tolist()), record)
+    state_path(out).unlink(missing_ok=True)
     return {"out": str(out), "best_epoch": result.fit.best_epoch,
             "val_avg_mAP": result.fit.best_score}
 
@@ -145,37 +172,6 @@ def _payload(model: Any, cfg: Any, ds: Any, fit: Any, **extra: Any) -> dict[str,
             "best_score": float(fit.best_score), "extra": extra}
 
 
-def load_student(path: PathLike) -> tuple[Any, dict[str, Any]]:
-    """Rebuild a student from its checkpoint (safe loading). Returns (model, checkpoint)."""
-    from avili.checkpoint import load_checkpoint
-    from avili.config import config_from_dict
-    from avili.models import build_student
-
-    ckpt = load_checkpoint(path, "student")
-    cfg = config_from_dict(DistillConfig, ckpt["config"])
-    model = build_student(ckpt["dims"]["audio"], ckpt["dims"]["visual"], cfg.hidden,
-                          cfg.embed_dim, cfg.dropout)
-    try:
-        model.load_state_dict(ckpt["state_dict"])
-    except (RuntimeError, KeyError) as exc:
-        raise AviliError(f"weights do not fit the stored config ({str(exc)[:100]})", path) from None
-    model.eval()
-    return model, ckpt
-
-
-def _student_and_data(model_path: PathLike, data: PathLike, events: bool) -> tuple[Any, Any]:
-    model, ckpt = load_student(model_path)
-    ds = read_dataset(data, events=events)
-    if list(ckpt["class_names"]) != list(ds.class_names):
-        raise AviliError(f"model {model_path} does not match {data}: trained on other classes")
-    dims = (ds.audio.shape[1], ds.visual.shape[1])
-    if dims != (ckpt["dims"]["audio"], ckpt["dims"]["visual"]):
-        raise AviliError(f"model {model_path} does not match {data}: it expects feature sizes "
-                         f"{ckpt['dims']['audio']}/{ckpt['dims']['visual']}, the data has "
-                         f"{dims[0]}/{dims[1]}")
-    return model, ds
-
-
 def evaluate(model_path: PathLike, data: PathLike, cfg: EvalConfig,
              save_embeddings: PathLike | None = None) -> dict[str, Any]:
     """Standard mAP (a2v, v2a, average), mAP@R, P@k, R@k, MRR and per-class AP on one
@@ -185,12 +181,12 @@ def evaluate(model_path: PathLike, data: PathLike, cfg: EvalConfig,
 
 
 def compare(model_paths: Sequence[PathLike], data: PathLike, cfg: EvalConfig,
-            save_embeddings: PathLike | None = None, plot_dir: PathLike | None = None
-            ) -> dict[str, Any]:
+            save_embeddings: PathLike | None = None, plot_dir: PathLike | None = None,
+            soft: PathLike | None = None) -> dict[str, Any]:
     """Evaluate several students on the same split; every model after the first also gets
     its differences to the first, with paired bootstrap 95% CIs over the same queries.
     ``save_embeddings`` keeps the first model's; ``plot_dir`` gets PNGs
-    (:func:`_plots`)."""
+    (:func:`_plots`); ``soft`` supplies the harvested labels of ``--relevance harvested``."""
     from avili.evaluate import differences, direction_metrics, embed, summarize
 
     if not model_paths:
@@ -200,11 +196,12 @@ def compare(model_paths: Sequence[PathLike], data: PathLike, cfg: EvalConfig,
                          "cumulative")
     rows, base, seen = [], None, []
     for path in model_paths:
-        model, ds = _student_and_data(path, data, events=cfg.relevance == "events")
+        model, ds = student_and_data(path, data, events=cfg.relevance == "events")
         part = ds.subset(cfg.split)
         audio, visual = embed(model, part)
         seen.append((path, audio, visual, part))
-        stats = direction_metrics(audio, visual, part, cfg)
+        stats = direction_metrics(audio, visual, part, cfg,
+                                  _harvested(soft, ds, cfg.split, data) if soft else None)
         row = {"model": str(path), "data": str(data), "split": cfg.split,
                "relevance": cfg.relevance, "map_variant": cfg.map_variant,
                **summarize(stats, part, cfg)}
@@ -218,6 +215,17 @@ def compare(model_paths: Sequence[PathLike], data: PathLike, cfg: EvalConfig,
     plots = _plots(seen, cfg, plot_dir) if plot_dir is not None else []
     return {"split": cfg.split, "relevance": cfg.relevance, "baseline": str(model_paths[0]),
             "models": rows, "plots": plots}
+
+
+def _harvested(soft_path: PathLike, ds: Any, split: str, data: PathLike
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The split's harvested (audio, visual) (n, C) labels from a soft-label file."""
+    soft = align_to_dataset(load_soft_labels(soft_path), ds.clip_id, ds.class_names, data)
+    if soft.audio_labels is None or soft.visual_labels is None:
+        raise AviliError("no harvested 'audio_labels'/'visual_labels' in these soft labels; "
+                         "write them with 'avili teach'", soft_path)
+    rows = ds.indices(split)
+    return soft.audio_labels[rows], soft.visual_labels[rows]
 
 
 def _plots(seen: list, cfg: EvalConfig, plot_dir: PathLike) -> list[str]:
@@ -257,7 +265,7 @@ def diagnose_graph(model_paths: Sequence[PathLike], data: PathLike, graph_path: 
         raise AviliError("--diagnose-graph compares models: give at least two --model")
     embeddings, part = [], None
     for path in model_paths:
-        model, ds = _student_and_data(path, data, events=False)
+        model, ds = student_and_data(path, data, events=False)
         part = ds.subset(split)
         embeddings.append(embed(model, part))
     graph = load_graph(graph_path)
@@ -276,114 +284,4 @@ def _save_embeddings(path: PathLike, audio: np.ndarray, visual: np.ndarray, part
                      label=part.label, class_names=np.array(part.class_names))
 
 
-def retrieve(model_path: PathLike, data: PathLike, query: str, k: int = 10,
-             direction: str = "a2v", split: str | None = None) -> dict[str, Any]:
-    """Top-k cross-modal search for one clip id. The gallery is ``split`` (default: the
-    query clip's own split), in the other modality. Scores are cosine similarities."""
-    from avili.evaluate import embed
-    from avili.retrieval import exact_topk
-
-    if k < 1:
-        raise AviliError(f"--k must be at least 1, got {k}")
-    if direction not in ("a2v", "v2a"):
-        raise AviliError(f"unknown direction {direction!r}; expected a2v or v2a")
-    model, ds = _student_and_data(model_path, data, events=False)
-    where = np.flatnonzero(ds.clip_id == query)
-    if where.size == 0:
-        raise AviliError(f"query clip id {query!r} is not in the dataset", data)
-    row = int(where[0])
-    gallery = ds.subset(split or str(ds.split[row]))
-    qa, qv = embed(model, ds.take(where[:1]))
-    ga, gv = embed(model, gallery)
-    scores, top = exact_topk(qa if direction == "a2v" else qv, gv if direction == "a2v" else ga, k)
-    hits = [{"rank": r + 1, "clip_id": str(gallery.clip_id[i]),
-             "class": gallery.class_names[int(gallery.label[i])], "score": float(s)}
-            for r, (s, i) in enumerate(zip(scores[0], top[0]))]
-    return {"query": query, "query_class": ds.class_names[int(ds.label[where[0]])],
-            "direction": direction, "gallery_size": len(gallery), "hits": hits}
-
-
-def build_index(model_path: PathLike, data: PathLike, out: PathLike, cfg: IndexConfig
-                ) -> dict[str, Any]:
-    """Embed ``cfg.split`` (default: every clip) with a student and write a gallery index
-    (``.avx``), with faiss IVF-PQ indexes when ``cfg.ivfpq``."""
-    from avili.data.gallery import write_gallery
-    from avili.evaluate import embed
-    from avili.index import build_gallery
-
-    model, ds = _student_and_data(model_path, data, events=False)
-    part = ds.subset(cfg.split) if cfg.split else ds
-    audio, visual = embed(model, part)
-    features = ({"source": "videos", "config": ds.provenance.get("config")}
-                if ds.provenance.get("source") == "videos" else None)
-    record = provenance("gallery", cfg, {"model": model_path, "data": data}, seed=cfg.seed,
-                        clip_ids_sha256=ids_sha256(part.clip_id.tolist()), features=features)
-    g = build_gallery(audio, visual, part, cfg, record)
-    write_gallery(g, out)
-    return {"out": str(out), "clips": len(g), "dim": int(audio.shape[1]),
-            "ivfpq_recall@10": g.provenance.get("ivfpq_recall@10")}
-
-
-def search_index(index_path: PathLike, cfg: SearchConfig, clip_ids: Sequence[str] = (),
-                 features: PathLike | None = None, model_path: PathLike | None = None,
-                 media: Sequence[PathLike] = ()) -> dict[str, Any]:
-    """Top-k hits against a gallery index for one kind of query: gallery clips
-    (``clip_ids``); raw query-modality feature vectors in ``features`` (.npy (Q, D), or .npz
-    with one array); or ``media`` files, run through the backbones the index's dataset was
-    extracted with (``avili[media]``). The last two are embedded with ``model_path``, which
-    must be the index's own model."""
-    from avili.data.gallery import read_gallery
-    from avili.index import clip_queries, read_query_features, search, sides
-
-    g = read_gallery(index_path)
-    if sum(map(bool, (clip_ids, features is not None, media))) != 1:
-        raise AviliError("give one kind of query: --query clip ids, --query-file or "
-                         "--query-media")
-    side = sides(cfg.direction)[0]
-    if clip_ids:
-        queries, names = clip_queries(g, list(clip_ids), cfg.direction), list(clip_ids)
-    else:
-        if model_path is None:
-            raise AviliError("--query-file and --query-media need --model, the student the "
-                             "index was built with")
-        if features is not None:
-            raw, source = read_query_features(features), features
-            names = [f"{os.fspath(features)}[{i}]" for i in range(raw.shape[0])]
-        else:
-            raw, source, names = _media_features(g, media, side), media[0], list(map(str, media))
-        queries = _embed_features(model_path, g, raw, side, source)
-    hits = search(g, queries, cfg)
-    return {"index": str(index_path), "direction": cfg.direction, "gallery_size": len(g),
-            "approximate": cfg.approximate,
-            "results": [{"query": n, "hits": h} for n, h in zip(names, hits)]}
-
-
-def _media_features(g: Any, media: Sequence[PathLike], side: str) -> np.ndarray:
-    """(Q, D) ``side`` features of media files, extracted as the index's dataset was."""
-    from avili.config import VideoConfig, config_from_dict
-    from avili.media.extract import embed_media_file
-
-    source = g.provenance.get("features") or {}
-    if source.get("source") != "videos":
-        raise AviliError("--query-media needs an index over a dataset built with 'avili "
-                         "extract --videos', whose backbones it reuses", g.path)
-    cfg = config_from_dict(VideoConfig, source["config"])
-    return np.stack([embed_media_file(path, cfg)[0 if side == "audio" else 1]
-                     for path in media])
-
-
-def _embed_features(model_path: PathLike, g: Any, raw: np.ndarray, modality: str,
-                    features: PathLike) -> np.ndarray:
-    from avili.train.loop import predict
-
-    built_with = g.provenance.get("inputs", {}).get("model", {}).get("sha256")
-    if built_with and built_with != file_sha256(model_path):
-        raise AviliError(f"model {model_path} is not the one index {g.path} was built with")
-    model, ckpt = load_student(model_path)
-    want = ckpt["dims"][modality]
-    if raw.shape[1] != want:
-        raise AviliError(f"{modality} features have {raw.shape[1]} dimensions, the model "
-                         f"expects {want}", features)
-    import torch
-
-    return predict(lambda x: model.encode(x, modality), raw, torch.device("cpu"))
+from avili.api_retrieval import build_index, retrieve, search_index  # noqa: E402,F401

@@ -28,6 +28,7 @@ class SyntheticConfig:
     secondary_strength_min: float = 0.4  # intensity of a co-occurring, unannotated event
     secondary_strength_max: float = 1.0
     background_rate: float = 0.02  # per clip, class and modality
+    absent_rate: float = 0.0  # share of clips whose annotated event is missing in one modality
     latent_noise: float = 0.7
     feature_noise: float = 0.1
     val_fraction: float = 0.15
@@ -39,6 +40,8 @@ class SyntheticConfig:
 class TeachConfig:
     """``avili teach``: the AV-SAL teacher (per-modality sigmoid heads + alignment)."""
 
+    mode: str = "aligned"  # aligned (AV-SAL) | independent (no alignment) | fused (one head)
+    harvest_quantile: float = 0.95  # VALOR-style label harvesting threshold, see teach.py
     epochs: int = 30
     batch_size: int = 128
     lr: float = 1e-3
@@ -69,11 +72,20 @@ class GraphConfig:
     seed: int = 0
 
 
+METRIC_LOSSES = ("triplet", "proxy-triplet", "infonce", "supcon", "fnac", "cpsp")
+
+
 @dataclass
 class DistillConfig:
     """``avili distill``: the student, a cross-modal metric loss plus LIR."""
 
-    loss: str = "triplet"
+    loss: str = "triplet"  # triplet | proxy-triplet | infonce | supcon | fnac | cpsp
+    mining: str = "hard"  # triplet: hard (batch-hard) | semihard
+    temperature: float = 0.0  # infonce, supcon, fnac; 0 = the loss's default
+    fnac_weight: float = 100.0  # FNAC's false-negative suppression terms
+    fnac_warmup: int = 5  # epochs before those terms switch on
+    cpsp_weight: float = 100.0  # CPSP's pair-level term
+    cpsp_margin: float = 0.2  # CPSP's ranking margin
     epochs: int = 40
     batch_size: int = 128
     lr: float = 1e-3

@@ -18,7 +18,7 @@ from avili.metrics import Relevance, bootstrap_ci, chunked_metrics, nan_mean, pr
 from avili.models import TwoTower
 from avili.train.loop import predict
 
-RELEVANCE = ("label", "events")
+RELEVANCE = ("label", "events", "harvested")
 DIRECTIONS = ("a2v", "v2a")
 VARIANT_KEY = "mAP_cumulative_NONSTANDARD"
 
@@ -33,19 +33,30 @@ def embed(model: TwoTower, ds: Dataset, device: torch.device | str = "cpu"
     return audio, visual
 
 
-def relevance(ds: Dataset, mode: str = "label") -> tuple[Relevance, Relevance]:
+def relevance(ds: Dataset, mode: str = "label", harvested: tuple | None = None
+              ) -> tuple[Relevance, Relevance]:
     """(a2v, v2a) relevance row makers over the clips of ``ds``: ``f(i, j)`` gives rows
     i..j-1 of the (N, N) bool matrix whose [n, m] says gallery clip m is relevant to
     query clip n.
 
     ``label``: same annotated class. ``events``: a gallery item is relevant when it holds
     the query's annotated event in its own modality (visual_events for audio queries,
-    audio_events for visual queries); needs the optional event keys.
+    audio_events for visual queries); needs the optional event keys. ``harvested``: the
+    teacher's harvested modality labels (audio, visual) (N, C) replace the event truth, and
+    the query's own class must be harvested in the query's modality.
     """
     y = ds.label
     if mode == "label":
         same = lambda i, j: y[i:j, None] == y[None, :]  # noqa: E731
         return same, same
+    if mode == "harvested":
+        if harvested is None:
+            raise AviliError("--relevance harvested needs --soft, soft labels with harvested "
+                             "'audio_labels'/'visual_labels' (from 'avili teach')")
+        ha, hv = (h.astype(bool) for h in harvested)
+        own_a, own_v = ha[np.arange(len(y)), y], hv[np.arange(len(y)), y]
+        return ((lambda i, j: own_a[i:j, None] & hv[:, y[i:j]].T),
+                (lambda i, j: own_v[i:j, None] & ha[:, y[i:j]].T))
     if mode != "events":
         raise AviliError(f"unknown relevance {mode!r}; expected {', '.join(RELEVANCE)}")
     if ds.audio_events is None or ds.visual_events is None:
@@ -56,10 +67,11 @@ def relevance(ds: Dataset, mode: str = "label") -> tuple[Relevance, Relevance]:
 
 
 def direction_metrics(audio: np.ndarray, visual: np.ndarray, part: Dataset,
-                      cfg: EvalConfig) -> dict[str, dict[str, np.ndarray]]:
+                      cfg: EvalConfig, harvested: tuple | None = None
+                      ) -> dict[str, dict[str, np.ndarray]]:
     """Per-query metrics (:func:`avili.metrics.query_metrics`) for both directions: audio
     (N, E) queries against the visual (N, E) gallery, and the reverse."""
-    rel_a2v, rel_v2a = relevance(part, cfg.relevance)
+    rel_a2v, rel_v2a = relevance(part, cfg.relevance, harvested)
     return {"a2v": chunked_metrics(audio, visual, rel_a2v, cfg.chunk, cfg.workers, cfg.ks),
             "v2a": chunked_metrics(visual, audio, rel_v2a, cfg.chunk, cfg.workers, cfg.ks)}
 

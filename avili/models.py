@@ -55,9 +55,30 @@ class TwoTower(nn.Module):
         return self.encode(audio, "audio"), self.encode(visual, "visual")
 
 
+class FusedTeacher(nn.Module):
+    """One classifier on concatenated features: [audio (B, Da) | visual (B, Dv)] -> (B, C)
+    logits, given to both modalities (the ``fused`` teacher baseline)."""
+
+    def __init__(self, audio_dim: int, visual_dim: int, hidden: int, classes: int,
+                 dropout: float) -> None:
+        super().__init__()
+        self.net = mlp(audio_dim + visual_dim, hidden, classes, dropout)
+
+    def fit_standardizers(self, audio: np.ndarray, visual: np.ndarray) -> None:
+        self.net[0].fit(np.concatenate([audio, visual], axis=1))
+
+    def forward(self, audio: torch.Tensor, visual: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        logits = self.net(torch.cat([audio, visual], dim=-1))
+        return logits, logits
+
+
 def build_teacher(audio_dim: int, visual_dim: int, classes: int, hidden: int,
-                  dropout: float) -> TwoTower:
-    """Per-modality heads with C independent sigmoid logits each (not normalized)."""
+                  dropout: float, mode: str = "aligned") -> nn.Module:
+    """``aligned``/``independent``: per-modality heads with C independent sigmoid logits
+    each (not normalized); ``fused``: one head on both modalities' features."""
+    if mode == "fused":
+        return FusedTeacher(audio_dim, visual_dim, hidden, classes, dropout)
     return TwoTower(audio_dim, visual_dim, hidden, classes, dropout, normalize=False)
 
 

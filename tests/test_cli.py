@@ -327,3 +327,58 @@ def test_eval_plots_and_graph_diagnostic(pipeline, tmp_path):
            d / "graph.npz"], "--diagnose-graph needs --soft")
     fails(["eval", "--model", d / "student.pt", "--data", d / "ave.h5", "--diagnose-graph",
            d / "graph.npz", "--soft", d / "soft.npz"], "give at least two --model")
+
+
+def test_teacher_modes_harvest_and_harvested_relevance(pipeline, tmp_path):
+    d = pipeline
+    out = json.loads(ok(["teach", "--data", d / "ave.h5", "--out", tmp_path / "t.pt",
+                         "--soft-out", tmp_path / "soft.npz", "--mode", "independent",
+                         "--epochs", "3", "-q", "--json"]))
+    assert out["mode"] == "independent"
+    assert 0 <= out["harvested"]["audio"]["recall"] <= 1
+    from avili.data.softlabels import load_soft_labels
+
+    soft = load_soft_labels(tmp_path / "soft.npz")
+    assert soft.audio_labels.shape == soft.audio.shape and soft.visual_labels.any()
+    m = json.loads(ok(["eval", "--model", d / "student.pt", "--data", d / "ave.h5",
+                       "--relevance", "harvested", "--soft", tmp_path / "soft.npz", "--json"]))
+    label = json.loads(ok(["eval", "--model", d / "student.pt", "--data", d / "ave.h5",
+                           "--json"]))
+    assert m["relevance"] == "harvested" and 0 < m["avg_mAP"] <= 1
+    assert m["queries_without_relevant"] >= label["queries_without_relevant"]
+    fails(["eval", "--model", d / "student.pt", "--data", d / "ave.h5", "--relevance",
+           "harvested"], "--relevance harvested needs --soft")
+    from dataclasses import replace
+
+    from avili.data.softlabels import save_soft_labels
+
+    save_soft_labels(replace(soft, audio_labels=None, visual_labels=None), tmp_path / "old.npz")
+    fails(["eval", "--model", d / "student.pt", "--data", d / "ave.h5", "--relevance",
+           "harvested", "--soft", tmp_path / "old.npz"], "no harvested")
+
+
+def test_ctrl_c_keeps_the_epoch_state_and_resume_finishes(pipeline, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    d, out = pipeline, tmp_path / "s.pt"
+    state = tmp_path / "s.pt.state.pt"
+    cmd = [sys.executable, "-m", "avili", "distill", "--data", str(d / "ave.h5"), "--out",
+           str(out), "--lir-weight", "0", "--epochs", "120", "-q"]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not state.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "continue with --resume" in err and "Traceback" not in err
+    assert state.is_file() and not out.exists()
+    assert not list(tmp_path.glob(".*.part"))  # no half-written temporary left behind
+    fails(["distill", "--data", d / "ave.h5", "--out", out, "--lir-weight", "0", "--epochs",
+           "121", "--resume", "-q"], "differing fields: epochs (120 -> 121)")
+    ok(["distill", "--data", d / "ave.h5", "--out", out, "--lir-weight", "0", "--epochs",
+        "120", "--resume", "-q"])
+    assert out.is_file() and not state.exists()

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 
 from avili import __version__
+from avili.config import METRIC_LOSSES
 
 app = typer.Typer(name="avili", no_args_is_help=True, pretty_exceptions_enable=False,
                   add_completion=True,
@@ -34,6 +35,21 @@ class Direction(str, Enum):
 class Relevance(str, Enum):
     label = "label"
     events = "events"
+    harvested = "harvested"
+
+
+LossName = Enum("LossName", {n.replace("-", "_"): n for n in METRIC_LOSSES}, type=str)
+
+
+class TeacherMode(str, Enum):
+    aligned = "aligned"
+    independent = "independent"
+    fused = "fused"
+
+
+class Mining(str, Enum):
+    hard = "hard"
+    semihard = "semihard"
 
 
 class MapVariant(str, Enum):
@@ -51,6 +67,9 @@ Seed = Annotated[int, typer.Option(help="Seed for random, numpy and torch.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 Overwrite = Annotated[bool, typer.Option(help="Replace existing outputs.")]
+Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted run from "
+                                      "the training state saved after each epoch "
+                                      "(<out>.state.pt); the config must match.")]
 DeviceOpt = Annotated[Device, typer.Option(help="Where to train: CUDA when present by default.")]
 
 
@@ -83,7 +102,7 @@ def guarded(fn: Callable) -> Callable:
             _fail(str(exc), exc)
         except KeyboardInterrupt as exc:
             _fail("interrupted; finished artifacts are intact, unfinished ones were not "
-                  "written", exc, code=130)
+                  "written; training commands continue with --resume", exc, code=130)
         except OSError as exc:
             where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
             _fail(f"{where}{exc.strerror or exc}", exc)

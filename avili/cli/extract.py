@@ -37,6 +37,9 @@ def extract(
     clips: Annotated[int, typer.Option(help="Number of clips.", rich_help_panel=Syn)] = 4000,
     rules: Annotated[Optional[int], typer.Option(
         help="Planted cross-class links (default: one per class).", rich_help_panel=Syn)] = None,
+    absent_rate: Annotated[float, typer.Option(
+        help="Share of clips whose annotated event is missing from one modality (off-screen "
+             "sound, silent object).", rich_help_panel=Syn)] = 0.0,
     audio_dim: Annotated[int, typer.Option(help="Audio feature size.", rich_help_panel=Syn)] = 128,
     visual_dim: Annotated[int, typer.Option(help="Visual feature size.", rich_help_panel=Syn)
                           ] = 1024,
@@ -115,7 +118,8 @@ def extract(
         _extract_synthetic(out, SyntheticConfig(
             classes=num_classes, clips=clips, audio_dim=audio_dim, visual_dim=visual_dim,
             rules=min(num_classes, num_classes * (num_classes - 1) // 2) if rules is None
-            else rules, orthogonal_prototypes=orthogonal_prototypes, seed=seed),
+            else rules, orthogonal_prototypes=orthogonal_prototypes, absent_rate=absent_rate,
+            seed=seed),
             planted_out, overwrite, as_json)
         return
     _outputs(overwrite, out)

@@ -8,11 +8,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from avili.cli._common import (Device, DeviceOpt, Direction, InputKind, Json, MapVariant,
-                               Overwrite, Quiet, Relevance, Seed, _emit, _outputs,
-                               _print_grids, _progress, _warn, app, command, guarded)
-from avili.config import (DemoConfig, DistillConfig, EvalConfig, GraphConfig, IndexConfig,
-                          SearchConfig, TeachConfig)
+from avili.cli._common import (Device, DeviceOpt, InputKind, Json, LossName, MapVariant,
+                               Mining, Overwrite, Quiet, Relevance, Resume, Seed, TeacherMode,
+                               _emit, _outputs, _print_grids, _progress, _warn, command)
+from avili.config import DemoConfig, DistillConfig, EvalConfig, GraphConfig, TeachConfig
 
 @command("teach")
 def teach(
@@ -24,14 +23,23 @@ def teach(
     lr: float = TeachConfig.lr, hidden: int = TeachConfig.hidden,
     align_weight: Annotated[float, typer.Option(help="Weight of the AV-SAL alignment loss.")
                             ] = TeachConfig.align_weight,
+    mode: Annotated[TeacherMode, typer.Option(help="aligned (AV-SAL), independent "
+                    "(per-modality teachers, no alignment; VALOR) or fused (one head on "
+                    "both modalities).")] = TeacherMode.aligned,
+    harvest_quantile: Annotated[float, typer.Option(help="Harvested modality labels: a "
+                                "class counts as present above this quantile of its val "
+                                "scores on other classes' clips.")] = 0.95,
+    resume: Resume = False,
     seed: Seed = 0, device: DeviceOpt = Device.auto, quiet: Quiet = False,
     overwrite: Overwrite = False, as_json: Json = False,
 ) -> None:
-    """Train the AV-SAL teacher and write soft labels for every clip.
+    """Train the teacher and write soft labels (and harvested modality labels) for every
+    clip.
 
     Each modality gets its own head with one sigmoid per class; the loss is BCE on the
-    annotated label per modality plus the alignment between the two modalities' soft-label
-    distributions. The epoch is chosen on val; temperatures are calibrated on val.
+    annotated label per modality plus, in the default aligned mode, the alignment between
+    the two modalities' soft-label distributions. The epoch is chosen on val; temperatures
+    are calibrated on val.
 
     Example: avili teach --data demo.h5 --out teacher.pt
     """
@@ -39,9 +47,10 @@ def teach(
 
     soft = soft_out or out.with_name("soft.npz")
     _outputs(overwrite, out, soft)
-    cfg = TeachConfig(epochs=epochs, batch_size=batch_size, lr=lr, hidden=hidden,
-                      align_weight=align_weight, seed=seed, device=device.value)
-    s = api.teach(data, cfg, out, soft, _progress(quiet))
+    cfg = TeachConfig(mode=mode.value, harvest_quantile=harvest_quantile, epochs=epochs,
+                      batch_size=batch_size, lr=lr, hidden=hidden, align_weight=align_weight,
+                      seed=seed, device=device.value)
+    s = api.teach(data, cfg, out, soft, _progress(quiet), resume)
     _emit(s, as_json, f"wrote {out} (best epoch {s['best_epoch']}, val BCE "
                       f"{s['val_bce']:.4f}) and {soft}")
 
@@ -86,7 +95,7 @@ def infer_graph(
     top: Annotated[int, typer.Option(help="Strongest edges to print.")] = 10,
     seed: Seed = 0, overwrite: Overwrite = False, as_json: Json = False,
 ) -> None:
-    """Infer the latent interaction graph with GRaSP (causal-learn) on train soft labels.
+    """Infer the latent interaction graph with GRaSP or BOSS on train soft labels.
 
     Variables are the C audio and C visual class columns; the result is a weighted CPDAG
     over nodes audio:<class> and visual:<class>. weight[i, j] > 0 means i -> j. With
@@ -145,10 +154,21 @@ def distill(
     graph: Annotated[Optional[Path], typer.Option(help="Graph from 'avili infer-graph'.")] = None,
     lir_weight: Annotated[float, typer.Option(help="Weight of LIR; 0 trains the plain baseline.")
                           ] = DistillConfig.lir_weight,
-    loss: Annotated[str, typer.Option(help="Metric loss.")] = DistillConfig.loss,
+    loss: Annotated[LossName, typer.Option(help="Metric loss; each combines with LIR.")
+                    ] = LossName.triplet,
+    mining: Annotated[Mining, typer.Option(help="triplet: batch-hard or semi-hard "
+                                                "triplets.")] = Mining.hard,
+    temperature: Annotated[float, typer.Option(help="infonce/supcon/fnac temperature; 0 = "
+                                                    "the loss's default.")] = 0.0,
+    fnac_weight: Annotated[float, typer.Option(help="FNAC suppression weight.")
+                           ] = DistillConfig.fnac_weight,
+    fnac_warmup: Annotated[int, typer.Option(help="Epochs before FNAC's suppression.")
+                           ] = DistillConfig.fnac_warmup,
+    cpsp_weight: Annotated[float, typer.Option(help="CPSP pair-level weight.")
+                           ] = DistillConfig.cpsp_weight,
     epochs: int = DistillConfig.epochs, batch_size: int = DistillConfig.batch_size,
     lr: float = DistillConfig.lr, margin: float = DistillConfig.margin,
-    embed_dim: int = DistillConfig.embed_dim,
+    embed_dim: int = DistillConfig.embed_dim, resume: Resume = False,
     seed: Seed = 0, device: DeviceOpt = Device.auto, quiet: Quiet = False,
     overwrite: Overwrite = False, as_json: Json = False,
 ) -> None:
@@ -163,10 +183,12 @@ def distill(
     from avili import api
 
     _outputs(overwrite, out)
-    cfg = DistillConfig(loss=loss, epochs=epochs, batch_size=batch_size, lr=lr, margin=margin,
-                        embed_dim=embed_dim, lir_weight=lir_weight, seed=seed,
+    cfg = DistillConfig(loss=loss.value, mining=mining.value, temperature=temperature,
+                        fnac_weight=fnac_weight, fnac_warmup=fnac_warmup,
+                        cpsp_weight=cpsp_weight, epochs=epochs, batch_size=batch_size, lr=lr,
+                        margin=margin, embed_dim=embed_dim, lir_weight=lir_weight, seed=seed,
                         device=device.value)
-    s = api.distill(data, cfg, out, soft, graph, _progress(quiet))
+    s = api.distill(data, cfg, out, soft, graph, _progress(quiet), resume)
     _emit(s, as_json, f"wrote {out} (best epoch {s['best_epoch']}, val avg mAP "
                       f"{s['val_avg_mAP']:.4f})")
 
@@ -178,7 +200,9 @@ def evaluate(
     data: Annotated[Path, typer.Option(help="avili dataset (HDF5).")],
     split: Annotated[str, typer.Option(help="train, val or test.")] = "test",
     relevance: Annotated[Relevance, typer.Option(help="label: same annotated class; events: "
-                         "the gallery item holds the query's event.")] = Relevance.label,
+                         "the gallery item holds the query's event; harvested: the "
+                         "teacher's harvested modality labels (needs --soft).")
+                         ] = Relevance.label,
     ci: Annotated[bool, typer.Option("--ci", help="Bootstrap 95% CIs over queries.")] = False,
     map_variant: Annotated[MapVariant, typer.Option(help="cumulative: also report the "
                            "NON-STANDARD cumulative mAP some published code computes, "
@@ -196,7 +220,8 @@ def evaluate(
                               "how much closer each model after the first holds the clip "
                               "pairs its top edges link (needs --soft).")] = None,
     soft: Annotated[Optional[Path], typer.Option(help="Teacher soft labels, for "
-                                                      "--diagnose-graph.")] = None,
+                                                      "--diagnose-graph and --relevance "
+                                                      "harvested.")] = None,
     tau: Annotated[float, typer.Option(help="Soft-label threshold for co-active pairs.")
                    ] = 0.5,
     top_edges: Annotated[int, typer.Option(help="Graph edges diagnosed.")] = 10,
@@ -204,9 +229,11 @@ def evaluate(
                     "recall per direction, val mAP per epoch, t-SNE maps.")] = None,
     overwrite: Overwrite = False, as_json: Json = False,
 ) -> None:
-    """Standard mAP over the full ranked gallery (audio->visual, visual->audio, average),
-    with mAP@R, MRR, P@k and R@k; several --model options give one comparison table with
-    each model's difference to the first and its bootstrap 95% CI.
+    """Standard mAP over the full ranked gallery, with mAP@R, MRR, P@k and R@k.
+
+    Both directions (audio->visual, visual->audio) and their average. Several --model
+    options give one comparison table with each model's difference to the first and its
+    bootstrap 95% CI.
 
     Example: avili eval --model baseline.pt --model student.pt --data demo.h5 --ci
     """
@@ -225,7 +252,8 @@ def evaluate(
             raise AviliError("--diagnose-graph needs --soft (the teacher's soft labels)")
         diag = api.diagnose_graph(model, data, diagnose_graph, soft, split,
                                   DiagnoseConfig(top_edges=top_edges, tau=tau, seed=seed))
-    s = api.compare(model, data, cfg, save_embeddings, plot)
+    s = api.compare(model, data, cfg, save_embeddings, plot,
+                    soft if relevance == Relevance.harvested else None)
     if as_json:
         out = s if len(model) > 1 else s["models"][0]
         _emit({**out, "diagnostic": diag} if diag else out, True, "")
@@ -240,124 +268,6 @@ def evaluate(
         from avili._console import stderr
 
         stderr.print(f"plots: {', '.join(s['plots'])}", highlight=False, soft_wrap=True)
-
-
-retrieve_app = typer.Typer(help="Top-k cross-modal search: directly from a model and a "
-                           "dataset, or against a gallery index built once.")
-app.add_typer(retrieve_app, name="retrieve")
-
-
-@retrieve_app.callback(invoke_without_command=True)
-@guarded
-def retrieve(
-    ctx: typer.Context,
-    model: Annotated[Optional[Path], typer.Option(help="Student checkpoint.")] = None,
-    data: Annotated[Optional[Path], typer.Option(help="avili dataset (HDF5).")] = None,
-    query: Annotated[Optional[str], typer.Option(help="Clip id of the query.")] = None,
-    k: Annotated[int, typer.Option(help="Number of hits.")] = 10,
-    direction: Annotated[Direction, typer.Option(help="a2v: audio query, visual gallery.")
-                         ] = Direction.a2v,
-    split: Annotated[Optional[str], typer.Option(help="Gallery split (default: the "
-                                                      "query's own).")] = None,
-    as_json: Json = False,
-) -> None:
-    """Top-k cross-modal search for one clip, embedding the gallery on the fly. For
-    repeated queries or big galleries, build an index once ('retrieve index') and query it
-    ('retrieve search').
-
-    Example: avili retrieve --model student.pt --data demo.h5 --query syn0-00001 --k 5
-    """
-    if ctx.invoked_subcommand is not None:
-        return
-    if model is None or data is None or query is None:
-        from avili.errors import AviliError
-
-        raise AviliError("give --model, --data and --query, or use 'avili retrieve index' "
-                         "and 'avili retrieve search' (see --help)")
-    from avili import api
-
-    s = api.retrieve(model, data, query, k, direction.value, split)
-    _print_hits([{"query": s["query"], "hits": s["hits"]}], s, as_json,
-                f"{s['direction']} hits for {s['query']} ({s['query_class']}), gallery "
-                f"{s['gallery_size']}")
-
-
-@command("index", retrieve_app)
-def retrieve_index(
-    model: Annotated[Path, typer.Option(help="Student checkpoint.")],
-    data: Annotated[Path, typer.Option(help="avili dataset (HDF5).")],
-    out: Annotated[Path, typer.Option(help="Gallery index file to write (.avx).")],
-    split: Annotated[Optional[str], typer.Option(help="Only this split (default: every "
-                                                      "clip).")] = None,
-    ivfpq: Annotated[bool, typer.Option("--ivfpq", help="Also build faiss IVF-PQ indexes "
-                                        "for approximate search (avili[faiss]).")] = False,
-    nlist: Annotated[int, typer.Option(help="IVF lists.")] = IndexConfig.nlist,
-    pq_m: Annotated[int, typer.Option(help="PQ sub-quantizers (divides the embedding "
-                                           "size).")] = IndexConfig.pq_m,
-    nbits: Annotated[int, typer.Option(help="Bits per PQ code.")] = IndexConfig.nbits,
-    seed: Seed = 0, overwrite: Overwrite = False, as_json: Json = False,
-) -> None:
-    """Embed a dataset's clips once with a student and store them as a gallery index;
-    with --ivfpq, also measure the approximate index's recall@10 against exact search.
-
-    Example: avili retrieve index --model student.pt --data demo.h5 --split test --out g.avx
-    """
-    from avili import api
-
-    _outputs(overwrite, out)
-    s = api.build_index(model, data, out, IndexConfig(split=split, ivfpq=ivfpq, nlist=nlist,
-                                                      pq_m=pq_m, nbits=nbits, seed=seed))
-    recall = s["ivfpq_recall@10"]
-    extra = (f"; IVF-PQ recall@10 vs exact: a2v {recall['a2v']:.3f}, v2a {recall['v2a']:.3f}"
-             if recall else "")
-    _emit(s, as_json, f"wrote {out} ({s['clips']} clips, {s['dim']}-d){extra}")
-
-
-@command("search", retrieve_app)
-def retrieve_search(
-    index: Annotated[Path, typer.Option(help="Gallery index (.avx) from 'retrieve index'.")],
-    query: Annotated[Optional[list[str]], typer.Option(help="Clip id in the index; "
-                                                            "repeatable.")] = None,
-    query_file: Annotated[Optional[Path], typer.Option(help="Raw query-modality features "
-                          "(.npy (Q, D), or .npz with one array); needs --model.")] = None,
-    query_media: Annotated[Optional[list[Path]], typer.Option(help="Media file (video or "
-                           "audio), through the backbones of the index's dataset; "
-                           "repeatable; needs --model and avili[media].")] = None,
-    model: Annotated[Optional[Path], typer.Option(help="The student the index was built "
-                                                       "with (for --query-file and "
-                                                       "--query-media).")] = None,
-    k: Annotated[int, typer.Option(help="Number of hits.")] = 10,
-    direction: Annotated[Direction, typer.Option(help="a2v: audio queries, visual "
-                                                      "gallery.")] = Direction.a2v,
-    approximate: Annotated[bool, typer.Option("--approximate", help="Use the index's "
-                           "IVF-PQ part (built with --ivfpq).")] = False,
-    nprobe: Annotated[int, typer.Option(help="IVF lists probed (--approximate).")] = 16,
-    memory_mb: Annotated[int, typer.Option(help="Exact search's score buffer, MB.")] = 256,
-    as_json: Json = False,
-) -> None:
-    """Top-k search against a gallery index, exact (chunked, memory bounded by
-    --memory-mb) or approximate.
-
-    Example: avili retrieve search --index g.avx --query syn0-00001 --k 5 --json
-    """
-    from avili import api
-
-    cfg = SearchConfig(k=k, direction=direction.value, approximate=approximate,
-                       nprobe=nprobe, memory_mb=memory_mb)
-    s = api.search_index(index, cfg, query or (), query_file, model, query_media or ())
-    _print_hits(s["results"], s, as_json, f"{s['direction']} hits, gallery "
-                f"{s['gallery_size']}{' (approximate)' if approximate else ''}")
-
-
-def _print_hits(results: list[dict], summary: dict, as_json: bool, title: str) -> None:
-    if as_json:
-        _emit(summary, True, "")
-        return
-    from avili._console import stdout
-    from avili.report import hits_table
-
-    for r in results:
-        stdout.print(hits_table(r["hits"], f"{title}; query {r['query']}"))
 
 
 @command("demo")

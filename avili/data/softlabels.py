@@ -23,6 +23,7 @@ from avili.artifacts import atomic_output, dumps
 from avili.errors import AviliError
 
 SCHEMA = "avili.soft_labels"
+HARVESTED = ("audio_labels", "visual_labels")  # optional, from VALOR-style harvesting
 
 
 @dataclass
@@ -38,6 +39,8 @@ class SoftLabels:
     split: np.ndarray | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    audio_labels: np.ndarray | None = None  # (N, C) uint8 harvested modality labels
+    visual_labels: np.ndarray | None = None
 
     @property
     def bare(self) -> bool:
@@ -62,6 +65,9 @@ def save_soft_labels(soft: SoftLabels, path: str | os.PathLike) -> Path:
     if not soft.bare:
         arrays.update(clip_id=soft.clip_id.astype(str), label=soft.label.astype(np.int64),
                       split=soft.split.astype(str))
+    for key in HARVESTED:
+        if getattr(soft, key) is not None:
+            arrays[key] = getattr(soft, key).astype(np.uint8)
     with atomic_output(path) as tmp:
         with open(tmp, "wb") as handle:
             np.savez(handle, **arrays)
@@ -104,6 +110,12 @@ def load_soft_labels(path: str | os.PathLike,
         _attach_clip_meta(soft, arrays, path)
     if "provenance" in arrays:
         soft.provenance = json.loads(str(arrays["provenance"]))
+    for key in HARVESTED:
+        if key in arrays:
+            if arrays[key].shape != audio.shape:
+                raise AviliError(f"'{key}' must have shape {audio.shape}, found "
+                                 f"{arrays[key].shape}", path)
+            setattr(soft, key, arrays[key].astype(np.uint8))
     return soft
 
 
@@ -169,4 +181,6 @@ def align_to_dataset(soft: SoftLabels, clip_ids: np.ndarray, class_names: Sequen
     return SoftLabels(audio=soft.audio[order], visual=soft.visual[order],
                       class_names=list(class_names), clip_id=soft.clip_id[order],
                       label=soft.label[order], split=soft.split[order],
-                      provenance=soft.provenance, path=soft.path)
+                      provenance=soft.provenance, path=soft.path,
+                      **{k: getattr(soft, k)[order] for k in HARVESTED
+                         if getattr(soft, k) is not None})

@@ -85,6 +85,9 @@ def sample_intensities(label: np.ndarray, rules: list[Rule], cfg: SyntheticConfi
     level = np.zeros((2, n, c))
     level[:, np.arange(n), label] = rng.uniform(cfg.primary_strength_min,
                                                 cfg.primary_strength_max, (2, n))
+    if cfg.absent_rate > 0:  # off-screen sounds and silent objects; no draws at rate 0
+        gone = np.flatnonzero(rng.random(n) < cfg.absent_rate)
+        level[rng.integers(0, 2, gone.size), gone, label[gone]] = 0.0
     for rule in rules:
         on = (label == rule.source) & (rng.random(n) < rule.prob)
         strength = rng.uniform(cfg.secondary_strength_min, cfg.secondary_strength_max, n)

@@ -1,10 +1,36 @@
-"""Losses, each a small module returning a dict of named terms.
+"""Losses, each a small module returning a dict of named terms (the metric losses always
+include ``"metric"``, the term the student minimizes).
 
-``METRIC_LOSSES`` maps ``avili distill --loss`` names to classes.
+``METRIC_LOSSES`` names the choices of ``avili distill --loss``; :func:`build_metric_loss`
+builds one from the stage config.
 """
 
-from avili.losses.alignment import SoftLabelAlignment  # noqa: F401
-from avili.losses.lir import LatentInteractionRegularizer, lir_pair_weights  # noqa: F401
-from avili.losses.triplet import CrossModalBatchHardTriplet
+from __future__ import annotations
 
-METRIC_LOSSES = {"triplet": CrossModalBatchHardTriplet}
+from typing import Any
+
+from avili.config import METRIC_LOSSES  # noqa: F401 (the --loss names)
+from avili.losses.alignment import SoftLabelAlignment  # noqa: F401
+from avili.losses.contrastive import CPSP, FNAC, InfoNCE, SupCon
+from avili.losses.lir import LatentInteractionRegularizer, lir_pair_weights  # noqa: F401
+from avili.losses.triplet import CrossModalTriplet, ProxyTriplet
+
+DEFAULT_TEMPERATURE = {"infonce": 0.07, "supcon": 0.1, "fnac": 0.03}
+
+
+def build_metric_loss(cfg: Any, num_classes: int) -> Any:
+    """The ``cfg.loss`` module (``cfg`` a DistillConfig); ``cfg.temperature`` 0 means
+    the loss's own default (InfoNCE 0.07, SupCon 0.1, FNAC 0.03 as in its paper)."""
+    temperature = cfg.temperature or DEFAULT_TEMPERATURE.get(cfg.loss, 0.0)
+    builders = {
+        "triplet": lambda: CrossModalTriplet(cfg.margin, cfg.mining),
+        "proxy-triplet": lambda: ProxyTriplet(num_classes, cfg.embed_dim, cfg.margin, cfg.seed),
+        "infonce": lambda: InfoNCE(temperature),
+        "supcon": lambda: SupCon(temperature),
+        "fnac": lambda: FNAC(temperature, cfg.fnac_weight, cfg.fnac_warmup),
+        "cpsp": lambda: CPSP(cfg.cpsp_weight, cfg.cpsp_margin),
+    }
+    if cfg.loss not in builders:
+        raise ValueError(f"unknown loss {cfg.loss!r}; expected one of "
+                         f"{', '.join(METRIC_LOSSES)}")
+    return builders[cfg.loss]()

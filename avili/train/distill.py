@@ -3,7 +3,8 @@ metric loss plus LIR. ``lir_weight = 0`` is the plain baseline (same loss, same 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -14,10 +15,11 @@ from avili.data.softlabels import SoftLabels
 from avili.errors import AviliError
 from avili.evaluate import evaluate_split
 from avili.graph.graphfile import Graph
-from avili.losses import METRIC_LOSSES, LatentInteractionRegularizer
+from avili.losses import METRIC_LOSSES, LatentInteractionRegularizer, build_metric_loss
 from avili.models import TwoTower, build_student
 from avili.progress import Progress
 from avili.train.loop import FitResult, fit, resolve_device, seed_everything
+from avili.train.state import Resumable
 
 
 @dataclass
@@ -30,15 +32,18 @@ class StudentResult:
 
 
 def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = None,
-                  graph: Graph | None = None, progress: Progress | None = None
-                  ) -> StudentResult:
+                  graph: Graph | None = None, progress: Progress | None = None,
+                  state_file: Path | None = None, resume: bool = False) -> StudentResult:
     """Train on the train split and keep the epoch with the best val average mAP.
 
     ``soft`` must be aligned row-for-row with ``ds`` (see ``align_to_dataset``) and hold
     probabilities; ``soft`` and ``graph`` are needed only when ``cfg.lir_weight > 0``.
+    ``state_file`` keeps the per-epoch training state; ``resume`` continues from it.
     """
     if cfg.loss not in METRIC_LOSSES:
         raise AviliError(f"unknown loss {cfg.loss!r}; expected one of {', '.join(METRIC_LOSSES)}")
+    if cfg.mining not in ("hard", "semihard"):
+        raise AviliError(f"unknown triplet mining {cfg.mining!r}; expected hard or semihard")
     device = resolve_device(cfg.device)
     generator = seed_everything(cfg.seed)
     train = ds.indices("train")
@@ -47,7 +52,7 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
                           cfg.dropout)
     model.fit_standardizers(ds.audio[train], ds.visual[train])
     model.to(device)
-    metric = METRIC_LOSSES[cfg.loss](margin=cfg.margin)
+    metric = build_metric_loss(cfg, ds.num_classes).to(device)
     links = np.zeros((ds.num_classes, ds.num_classes), dtype=np.float32)
     lir = None
     if cfg.lir_weight > 0:
@@ -71,9 +76,13 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
     def validate() -> float:
         return evaluate_split(model, ds, "val", "label", device)["avg_mAP"]
 
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    params = list(model.parameters()) + list(metric.parameters())  # e.g. class proxies
+    optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    resumable = (None if state_file is None else
+                 Resumable(state_file, asdict(cfg), resume, {"metric": metric}))
     result = fit(model, step, train.size, cfg.epochs, cfg.batch_size, optimizer, validate,
-                 generator, progress, "distill")
+                 generator, progress, "distill",
+                 on_epoch=lambda epoch: setattr(metric, "epoch", epoch), resumable=resumable)
     model.load_state_dict(result.best_state)
     model.eval()
     return StudentResult(model=model, fit=result, links=links)

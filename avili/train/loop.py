@@ -4,6 +4,7 @@ and best-epoch selection on the validation split (never the test split)."""
 from __future__ import annotations
 
 import copy
+import json
 import random
 from dataclasses import dataclass, field
 from typing import Callable
@@ -13,6 +14,7 @@ import torch
 
 from avili.errors import AviliError
 from avili.progress import NullProgress, Progress
+from avili.train.state import Resumable, load_state, save_state
 
 StepFn = Callable[[torch.Tensor], dict[str, torch.Tensor]]
 
@@ -50,18 +52,31 @@ class FitResult:
 def fit(model: torch.nn.Module, step: StepFn, n_train: int, epochs: int, batch_size: int,
         optimizer: torch.optim.Optimizer, validate: Callable[[], float],
         generator: torch.Generator, progress: Progress | None = None,
-        description: str = "train") -> FitResult:
+        description: str = "train", on_epoch: Callable[[int], None] | None = None,
+        resumable: Resumable | None = None) -> FitResult:
     """Train for ``epochs`` over shuffled batches of ``n_train`` rows.
 
     ``step(idx)`` returns named loss terms including ``"total"``, which is minimized.
     ``validate()`` returns a score (higher is better) used to keep the best epoch.
+    ``on_epoch(epoch)`` runs before each epoch (e.g. a loss's warm-up schedule). With
+    ``resumable``, the training state is saved after every epoch and, when asked,
+    restored first (:mod:`avili.train.state`).
     """
     progress = progress or NullProgress()
     progress.start(description, epochs)
     history: list[dict[str, float]] = []
     best = FitResult(copy.deepcopy(model.state_dict()), -1, float("-inf"))
+    first = 0
+    if resumable is not None and resumable.resume:
+        first, state = load_state(resumable, model, optimizer, generator)
+        history = json.loads(state["history"])
+        best = FitResult(state["best_state"], int(state["best_epoch"]),
+                         float(state["best_score"]))
+        progress.advance(first, f"resumed after epoch {first}")
     try:
-        for epoch in range(epochs):
+        for epoch in range(first, epochs):
+            if on_epoch is not None:
+                on_epoch(epoch)
             terms = _train_epoch(model, step, n_train, batch_size, optimizer, generator)
             model.eval()
             with torch.no_grad():
@@ -70,6 +85,8 @@ def fit(model: torch.nn.Module, step: StepFn, n_train: int, epochs: int, batch_s
             history.append(terms)
             if terms["val_score"] > best.best_score:
                 best = FitResult(copy.deepcopy(model.state_dict()), epoch, terms["val_score"])
+            if resumable is not None:
+                save_state(resumable, epoch, model, optimizer, generator, best, history)
             progress.advance(1, f"loss {terms['total']:.4f} val {terms['val_score']:.4f}")
     finally:
         progress.stop()

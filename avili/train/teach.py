@@ -1,10 +1,14 @@
-"""The AV-SAL teacher: per-modality heads with independent sigmoids, BCE on the annotated
-label in each modality, plus the alignment loss between the two soft-label distributions.
-Temperatures are calibrated on the val split; soft labels are written for every clip."""
+"""The teacher: per-modality heads with independent sigmoids and BCE on the annotated label
+in each modality. Modes: ``aligned`` (AV-SAL: plus the alignment loss between the two
+soft-label distributions), ``independent`` (no alignment: modality-independent teachers,
+after VALOR) and ``fused`` (one head on both modalities' features, the same prediction for
+both). Temperatures are calibrated on the val split; soft labels are written for every
+clip, with VALOR-style harvested modality labels (:func:`harvest`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -15,11 +19,14 @@ from avili.config import TeachConfig
 from avili.data.schema import Dataset
 from avili.data.softlabels import SoftLabels
 from avili.losses import SoftLabelAlignment
-from avili.models import TwoTower, build_teacher
+from avili.errors import AviliError
+from avili.models import FusedTeacher, TwoTower, build_teacher
 from avili.progress import Progress
 from avili.train.loop import FitResult, fit, predict, resolve_device, seed_everything
+from avili.train.state import Resumable
 
 TEMPERATURE_GRID = np.exp(np.linspace(np.log(0.25), np.log(8.0), 121))
+TEACHER_MODES = ("aligned", "independent", "fused")
 
 
 @dataclass
@@ -32,14 +39,19 @@ class TeacherResult:
     fit: FitResult
 
 
-def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = None
-                  ) -> TeacherResult:
-    """Train on the train split, select the epoch by val BCE, calibrate, predict all clips."""
+def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = None,
+                  state_file: Path | None = None, resume: bool = False) -> TeacherResult:
+    """Train on the train split, select the epoch by val BCE, calibrate, predict all clips.
+    ``state_file`` keeps the per-epoch training state; ``resume`` continues from it."""
     device = resolve_device(cfg.device)
     generator = seed_everything(cfg.seed)
     train, val = ds.indices("train"), ds.indices("val")
+    if cfg.mode not in TEACHER_MODES:
+        raise AviliError(f"unknown teacher mode {cfg.mode!r}; expected one of "
+                         f"{', '.join(TEACHER_MODES)}")
     model = build_teacher(ds.audio.shape[1], ds.visual.shape[1], ds.num_classes, cfg.hidden,
-                          cfg.dropout)
+                          cfg.dropout, cfg.mode)
+    align_weight = cfg.align_weight if cfg.mode == "aligned" else 0.0
     model.fit_standardizers(ds.audio[train], ds.visual[train])
     model.to(device)
     xa, xv, target = _tensors(ds, train, device)
@@ -49,9 +61,11 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
     def step(idx: torch.Tensor) -> dict[str, torch.Tensor]:
         la, lv = model(xa[idx], xv[idx])
         terms = {"bce_audio": F.binary_cross_entropy_with_logits(la, target[idx]),
-                 "bce_visual": F.binary_cross_entropy_with_logits(lv, target[idx]),
-                 **align(la, lv)}
-        terms["total"] = terms["bce_audio"] + terms["bce_visual"] + cfg.align_weight * terms["align"]
+                 "bce_visual": F.binary_cross_entropy_with_logits(lv, target[idx])}
+        terms["total"] = terms["bce_audio"] + terms["bce_visual"]
+        if align_weight > 0:
+            terms.update(align(la, lv))
+            terms["total"] = terms["total"] + align_weight * terms["align"]
         return terms
 
     def validate() -> float:
@@ -60,11 +74,14 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
                       + F.binary_cross_entropy_with_logits(lv, vtarget))
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    resumable = None if state_file is None else Resumable(state_file, asdict(cfg), resume)
     result = fit(model, step, train.size, cfg.epochs, cfg.batch_size, optimizer, validate,
-                 generator, progress, "teach")
+                 generator, progress, "teach", resumable=resumable)
     model.load_state_dict(result.best_state)
     model.eval()
     soft, temps = soft_labels(model, ds, device, cfg.calibrate)
+    soft.audio_labels, soft.visual_labels, thresholds = harvest(soft, ds, cfg.harvest_quantile)
+    soft.provenance["harvest"] = {"quantile": cfg.harvest_quantile, "thresholds": thresholds}
     return TeacherResult(model=model, soft=soft, temperatures=temps, fit=result)
 
 
@@ -88,14 +105,46 @@ def calibrate_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return best
 
 
-def soft_labels(model: TwoTower, ds: Dataset, device: torch.device, calibrate: bool = True
-                ) -> tuple[SoftLabels, dict[str, float]]:
+def teacher_logits(model: torch.nn.Module, ds: Dataset, device: torch.device
+                   ) -> dict[str, np.ndarray]:
+    """{modality: (N, C) logits} for every clip of ``ds``."""
+    if isinstance(model, FusedTeacher):
+        both = predict(model.net, np.concatenate([ds.audio, ds.visual], axis=1), device)
+        return {"audio": both, "visual": both}
+    return {m: predict(lambda x: model.encode(x, m), getattr(ds, m), device)
+            for m in ("audio", "visual")}
+
+
+def harvest(soft: SoftLabels, ds: Dataset, quantile: float = 0.95
+            ) -> tuple[np.ndarray, np.ndarray, dict[str, list[float]]]:
+    """VALOR-style modality labels: (N, C) uint8 audio and visual labels, 1 at [n, y_n] when
+    the teacher's probability for clip n's annotated class in that modality exceeds the
+    class's threshold, and the thresholds. A class's threshold is the ``quantile`` of the
+    teacher's probability for it over val clips annotated with another class, so it is
+    calibrated on the val split without any modality-level ground truth."""
+    val, n = ds.indices("val"), np.arange(len(ds))
+    out, thresholds = [], {}
+    for modality in ("audio", "visual"):
+        p = getattr(soft, modality)
+        theta = np.array([np.quantile(p[val][ds.label[val] != c, c], quantile)
+                          if (ds.label[val] != c).any() else 0.5
+                          for c in range(ds.num_classes)])
+        labels = np.zeros(p.shape, dtype=np.uint8)
+        labels[n, ds.label] = p[n, ds.label] > theta[ds.label]
+        out.append(labels)
+        thresholds[modality] = [round(float(t), 6) for t in theta]
+    return out[0], out[1], thresholds
+
+
+def soft_labels(model: torch.nn.Module, ds: Dataset, device: torch.device,
+                calibrate: bool = True) -> tuple[SoftLabels, dict[str, float]]:
     """(N, C) per-modality probabilities for every clip, temperature-calibrated on val."""
     val = ds.indices("val")
     out: dict[str, np.ndarray] = {}
     temps: dict[str, float] = {}
+    raw = teacher_logits(model, ds, device)
     for modality in ("audio", "visual"):
-        logits = predict(lambda x: model.encode(x, modality), getattr(ds, modality), device)
+        logits = raw[modality]
         temps[modality] = calibrate_temperature(logits[val], ds.label[val]) if calibrate else 1.0
         out[modality] = (0.5 + 0.5 * np.tanh(logits / (2 * temps[modality]))).astype(np.float32)
     soft = SoftLabels(audio=out["audio"], visual=out["visual"], class_names=ds.class_names,

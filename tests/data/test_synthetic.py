@@ -51,3 +51,20 @@ def test_more_classes_than_latent_dims_still_generates():
     random_cfg = SyntheticConfig(**{**vars(cfg), "orthogonal_prototypes": False})
     other, _ = generate(random_cfg)
     assert not np.array_equal(ds.audio, other.audio)
+
+
+def test_absent_rate_removes_the_annotated_event_from_one_modality_only():
+    from dataclasses import replace
+
+    from tests.conftest import TINY
+
+    base, _ = generate(TINY)
+    ds, _ = generate(replace(TINY, absent_rate=0.4))
+    rows = np.arange(len(ds))
+    audio = ds.audio_events[rows, ds.label] > 0
+    visual = ds.visual_events[rows, ds.label] > 0
+    assert (audio | visual).all()  # never gone from both
+    missing = 1 - (audio & visual).mean()
+    assert 0.3 < missing < 0.5 and (~audio).any() and (~visual).any()
+    again, _ = generate(replace(TINY, absent_rate=0.0))
+    np.testing.assert_array_equal(again.audio, base.audio)  # rate 0 draws nothing extra

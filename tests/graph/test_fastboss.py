@@ -1,6 +1,5 @@
 import random
 
-import numpy as np
 import pytest
 
 from avili.graph.discovery import run_boss

@@ -1,0 +1,130 @@
+"""The retrieval stage: one-off search from a model and a dataset, gallery indexes, and
+queries against them by clip id, feature file or media file. Re-exported by
+:mod:`avili.api`."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Sequence
+
+import numpy as np
+
+from avili.artifacts import file_sha256, ids_sha256, provenance
+from avili.config import IndexConfig, SearchConfig
+from avili.errors import AviliError
+from avili.students import load_student, student_and_data
+
+PathLike = str | os.PathLike
+
+
+def retrieve(model_path: PathLike, data: PathLike, query: str, k: int = 10,
+             direction: str = "a2v", split: str | None = None) -> dict[str, Any]:
+    """Top-k cross-modal search for one clip id. The gallery is ``split`` (default: the
+    query clip's own split), in the other modality. Scores are cosine similarities."""
+    from avili.evaluate import embed
+    from avili.retrieval import exact_topk
+
+    if k < 1:
+        raise AviliError(f"--k must be at least 1, got {k}")
+    if direction not in ("a2v", "v2a"):
+        raise AviliError(f"unknown direction {direction!r}; expected a2v or v2a")
+    model, ds = student_and_data(model_path, data, events=False)
+    where = np.flatnonzero(ds.clip_id == query)
+    if where.size == 0:
+        raise AviliError(f"query clip id {query!r} is not in the dataset", data)
+    row = int(where[0])
+    gallery = ds.subset(split or str(ds.split[row]))
+    qa, qv = embed(model, ds.take(where[:1]))
+    ga, gv = embed(model, gallery)
+    scores, top = exact_topk(qa if direction == "a2v" else qv, gv if direction == "a2v" else ga, k)
+    hits = [{"rank": r + 1, "clip_id": str(gallery.clip_id[i]),
+             "class": gallery.class_names[int(gallery.label[i])], "score": float(s)}
+            for r, (s, i) in enumerate(zip(scores[0], top[0]))]
+    return {"query": query, "query_class": ds.class_names[int(ds.label[where[0]])],
+            "direction": direction, "gallery_size": len(gallery), "hits": hits}
+
+
+def build_index(model_path: PathLike, data: PathLike, out: PathLike, cfg: IndexConfig
+                ) -> dict[str, Any]:
+    """Embed ``cfg.split`` (default: every clip) with a student and write a gallery index
+    (``.avx``), with faiss IVF-PQ indexes when ``cfg.ivfpq``."""
+    from avili.data.gallery import write_gallery
+    from avili.evaluate import embed
+    from avili.index import build_gallery
+
+    model, ds = student_and_data(model_path, data, events=False)
+    part = ds.subset(cfg.split) if cfg.split else ds
+    audio, visual = embed(model, part)
+    features = ({"source": "videos", "config": ds.provenance.get("config")}
+                if ds.provenance.get("source") == "videos" else None)
+    record = provenance("gallery", cfg, {"model": model_path, "data": data}, seed=cfg.seed,
+                        clip_ids_sha256=ids_sha256(part.clip_id.tolist()), features=features)
+    g = build_gallery(audio, visual, part, cfg, record)
+    write_gallery(g, out)
+    return {"out": str(out), "clips": len(g), "dim": int(audio.shape[1]),
+            "ivfpq_recall@10": g.provenance.get("ivfpq_recall@10")}
+
+
+def search_index(index_path: PathLike, cfg: SearchConfig, clip_ids: Sequence[str] = (),
+                 features: PathLike | None = None, model_path: PathLike | None = None,
+                 media: Sequence[PathLike] = ()) -> dict[str, Any]:
+    """Top-k hits against a gallery index for one kind of query: gallery clips
+    (``clip_ids``); raw query-modality feature vectors in ``features`` (.npy (Q, D), or .npz
+    with one array); or ``media`` files, run through the backbones the index's dataset was
+    extracted with (``avili[media]``). The last two are embedded with ``model_path``, which
+    must be the index's own model."""
+    from avili.data.gallery import read_gallery
+    from avili.index import clip_queries, read_query_features, search, sides
+
+    g = read_gallery(index_path)
+    if sum(map(bool, (clip_ids, features is not None, media))) != 1:
+        raise AviliError("give one kind of query: --query clip ids, --query-file or "
+                         "--query-media")
+    side = sides(cfg.direction)[0]
+    if clip_ids:
+        queries, names = clip_queries(g, list(clip_ids), cfg.direction), list(clip_ids)
+    else:
+        if model_path is None:
+            raise AviliError("--query-file and --query-media need --model, the student the "
+                             "index was built with")
+        if features is not None:
+            raw, source = read_query_features(features), features
+            names = [f"{os.fspath(features)}[{i}]" for i in range(raw.shape[0])]
+        else:
+            raw, source, names = _media_features(g, media, side), media[0], list(map(str, media))
+        queries = _embed_features(model_path, g, raw, side, source)
+    hits = search(g, queries, cfg)
+    return {"index": str(index_path), "direction": cfg.direction, "gallery_size": len(g),
+            "approximate": cfg.approximate,
+            "results": [{"query": n, "hits": h} for n, h in zip(names, hits)]}
+
+
+def _media_features(g: Any, media: Sequence[PathLike], side: str) -> np.ndarray:
+    """(Q, D) ``side`` features of media files, extracted as the index's dataset was."""
+    from avili.config import VideoConfig, config_from_dict
+    from avili.media.extract import embed_media_file
+
+    source = g.provenance.get("features") or {}
+    if source.get("source") != "videos":
+        raise AviliError("--query-media needs an index over a dataset built with 'avili "
+                         "extract --videos', whose backbones it reuses", g.path)
+    cfg = config_from_dict(VideoConfig, source["config"])
+    return np.stack([embed_media_file(path, cfg)[0 if side == "audio" else 1]
+                     for path in media])
+
+
+def _embed_features(model_path: PathLike, g: Any, raw: np.ndarray, modality: str,
+                    features: PathLike) -> np.ndarray:
+    from avili.train.loop import predict
+
+    built_with = g.provenance.get("inputs", {}).get("model", {}).get("sha256")
+    if built_with and built_with != file_sha256(model_path):
+        raise AviliError(f"model {model_path} is not the one index {g.path} was built with")
+    model, ckpt = load_student(model_path)
+    want = ckpt["dims"][modality]
+    if raw.shape[1] != want:
+        raise AviliError(f"{modality} features have {raw.shape[1]} dimensions, the model "
+                         f"expects {want}", features)
+    import torch
+
+    return predict(lambda x: model.encode(x, modality), raw, torch.device("cpu"))

@@ -1,0 +1,44 @@
+"""Loading trained students and pairing them with datasets (shared by evaluation and
+retrieval)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from avili.config import DistillConfig
+from avili.data.schema import read_dataset
+from avili.errors import AviliError
+
+PathLike = str | os.PathLike
+
+
+def load_student(path: PathLike) -> tuple[Any, dict[str, Any]]:
+    """Rebuild a student from its checkpoint (safe loading). Returns (model, checkpoint)."""
+    from avili.checkpoint import load_checkpoint
+    from avili.config import config_from_dict
+    from avili.models import build_student
+
+    ckpt = load_checkpoint(path, "student")
+    cfg = config_from_dict(DistillConfig, ckpt["config"])
+    model = build_student(ckpt["dims"]["audio"], ckpt["dims"]["visual"], cfg.hidden,
+                          cfg.embed_dim, cfg.dropout)
+    try:
+        model.load_state_dict(ckpt["state_dict"])
+    except (RuntimeError, KeyError) as exc:
+        raise AviliError(f"weights do not fit the stored config ({str(exc)[:100]})", path) from None
+    model.eval()
+    return model, ckpt
+
+
+def student_and_data(model_path: PathLike, data: PathLike, events: bool) -> tuple[Any, Any]:
+    model, ckpt = load_student(model_path)
+    ds = read_dataset(data, events=events)
+    if list(ckpt["class_names"]) != list(ds.class_names):
+        raise AviliError(f"model {model_path} does not match {data}: trained on other classes")
+    dims = (ds.audio.shape[1], ds.visual.shape[1])
+    if dims != (ckpt["dims"]["audio"], ckpt["dims"]["visual"]):
+        raise AviliError(f"model {model_path} does not match {data}: it expects feature sizes "
+                         f"{ckpt['dims']['audio']}/{ckpt['dims']['visual']}, the data has "
+                         f"{dims[0]}/{dims[1]}")
+    return model, ds

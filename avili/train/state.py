@@ -1,0 +1,93 @@
+"""Per-epoch training state, for ``--resume`` after an interruption.
+
+After every epoch, ``fit`` writes ``<checkpoint>.state.pt`` atomically: the epoch, the
+model, optimizer and loss-module weights, every random-number state (Python's
+``random``, numpy's global, torch's global and the batch-shuffling generator), the best
+epoch so far with its weights, the history, and the stage config. Everything is stored as
+tensors, strings and numbers and loaded with ``weights_only=True``. Resuming restores all
+of it, so an interrupted run ends with the same weights as an uninterrupted one on the
+same device. A different config is refused, naming the fields that differ.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from avili.checkpoint import load_checkpoint, save_checkpoint
+from avili.errors import AviliError
+
+KIND = "train_state"
+
+
+@dataclass
+class Resumable:
+    """Where the training state goes (``path``), the config it must match, whether to
+    resume from it, and extra modules with weights (e.g. a loss's class proxies)."""
+
+    path: Path
+    config: dict[str, Any]
+    resume: bool = False
+    extra: dict[str, torch.nn.Module] = field(default_factory=dict)
+
+
+def state_path(checkpoint: str | os.PathLike) -> Path:
+    """``student.pt`` -> ``student.pt.state.pt``."""
+    return Path(f"{os.fspath(checkpoint)}.state.pt")
+
+
+def _rng_state(generator: torch.Generator) -> dict[str, Any]:
+    version, internal, gauss = random.getstate()
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    return {"python": [version, list(internal), gauss], "torch": torch.get_rng_state(),
+            "generator": generator.get_state(),
+            "numpy": [kind, torch.as_tensor(keys.astype(np.int64)), pos, has_gauss, cached]}
+
+
+def _set_rng_state(state: dict[str, Any], generator: torch.Generator) -> None:
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    kind, keys, pos, has_gauss, cached = state["numpy"]
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
+    torch.set_rng_state(state["torch"])
+    generator.set_state(state["generator"])
+
+
+def save_state(r: Resumable, epoch: int, model: torch.nn.Module, optimizer: Any,
+               generator: torch.Generator, best: Any, history: list[dict]) -> None:
+    """Write the state after ``epoch`` atomically."""
+    payload = {"config": json.dumps(r.config, sort_keys=True), "epoch": epoch,
+               "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+               "extra": {k: m.state_dict() for k, m in r.extra.items()},
+               "rng": _rng_state(generator), "best_state": best.best_state,
+               "best_epoch": best.best_epoch, "best_score": best.best_score,
+               "history": json.dumps(history)}
+    save_checkpoint(r.path, KIND, payload, {"kind": KIND})
+
+
+def load_state(r: Resumable, model: torch.nn.Module, optimizer: Any,
+               generator: torch.Generator) -> tuple[int, dict[str, Any]]:
+    """Restore everything from ``r.path``; returns (first epoch to run, state)."""
+    if not r.path.is_file():
+        raise AviliError("--resume: no training state to resume from (it is written after "
+                         "each epoch of a run with the same output)", r.path)
+    state = load_checkpoint(r.path, KIND)
+    stored = json.loads(state["config"])
+    differ = sorted(k for k in set(stored) | set(r.config) if stored.get(k) != r.config.get(k))
+    if differ:
+        raise AviliError("--resume with a different config; differing fields: "
+                         + ", ".join(f"{k} ({stored.get(k)!r} -> {r.config.get(k)!r})"
+                                     for k in differ), r.path)
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    for key, module in r.extra.items():
+        module.load_state_dict(state["extra"][key])
+    _set_rng_state(state["rng"], generator)
+    return int(state["epoch"]) + 1, state

@@ -1,0 +1,46 @@
+"""Atomic outputs: a process killed at any moment never leaves a half-written artifact
+under the final name."""
+
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from avili.artifacts import atomic_output
+
+WRITER = """
+import sys
+import numpy as np
+from avili.artifacts import atomic_output
+with atomic_output(sys.argv[1]) as tmp:
+    with open(tmp, "wb") as handle:
+        for _ in range(400):
+            handle.write(np.ones(1 << 16).tobytes())  # 200 MB, slowly enough to be caught
+"""
+
+
+@pytest.mark.parametrize("delay", [0.2, 0.5, 1.0])
+def test_sigkill_mid_write_leaves_nothing_under_the_final_name(tmp_path, delay):
+    out = tmp_path / "big.bin"
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(out)])
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    if out.exists():  # only if the writer had already finished and renamed
+        assert out.stat().st_size == 400 * (1 << 16) * 8
+    else:
+        assert proc.returncode == -signal.SIGKILL
+
+
+def test_exception_inside_removes_the_temporary_and_keeps_the_old_file(tmp_path):
+    out = tmp_path / "a.npy"
+    np.save(out, np.arange(3))
+    with pytest.raises(RuntimeError):
+        with atomic_output(out) as tmp:
+            tmp.write_bytes(b"partial")
+            raise RuntimeError("stop")
+    assert np.load(out).tolist() == [0, 1, 2]
+    assert [p.name for p in tmp_path.iterdir()] == ["a.npy"]

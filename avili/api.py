@@ -71,11 +71,14 @@ def teach(data: PathLike, cfg: TeachConfig, out: PathLike, soft_out: PathLike,
     per-epoch training state (``<out>.state.pt``) allows ``resume`` after an interruption
     and is removed once the outputs are written."""
     from avili.checkpoint import save_checkpoint
+    from avili.train.distributed import rank as distributed_rank
     from avili.train.state import state_path
     from avili.train.teach import train_teacher
 
     ds = read_dataset(data, events=False)
     result = train_teacher(ds, cfg, progress, state_path(out), resume)
+    if distributed_rank() != 0:  # under torchrun only rank 0 writes
+        return {"out": str(out), "rank": distributed_rank()}
     record = provenance("teacher", cfg, {"data": data}, seed=cfg.seed,
                         clip_ids_sha256=ids_sha256(ds.clip_id.tolist()),
                         temperatures=result.temperatures)
@@ -144,6 +147,7 @@ def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | 
     continue with ``resume``, as in :func:`teach`."""
     from avili.checkpoint import save_checkpoint
     from avili.train.distill import train_student
+    from avili.train.distributed import rank as distributed_rank
     from avili.train.state import state_path
 
     ds = read_dataset(data, events=False)
@@ -154,6 +158,8 @@ def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | 
         g = load_graph(graph)
         check_classes(g, ds.class_names, data)
     result = train_student(ds, cfg, soft_labels, g, progress, state_path(out), resume)
+    if distributed_rank() != 0:  # under torchrun only rank 0 writes
+        return {"out": str(out), "rank": distributed_rank()}
     inputs = {k: v for k, v in {"data": data, "soft": soft, "graph": graph}.items() if v}
     record = provenance("student", cfg, inputs, seed=cfg.seed,
                         clip_ids_sha256=ids_sha256(ds.clip_id.tolist()))

@@ -2,7 +2,7 @@
 ``torch.load(..., weights_only=True)``: a file that needs unpickling of arbitrary objects
 is refused, never executed.
 
-Keys: ``schema`` (``avili.checkpoint``), ``kind`` (``teacher`` or ``student``),
+Keys: ``schema`` (``avili.checkpoint``), ``format`` (layout version), ``kind`` (``teacher`` or ``student``),
 ``avili_version``, ``config`` (the stage config as a dict), ``state_dict`` (weights and the
 feature standardization buffers), ``class_names``, ``dims`` ({"audio": Da, "visual": Dv}),
 ``history`` (per-epoch loss terms and validation score), ``best_epoch``, ``best_score``,
@@ -11,6 +11,7 @@ feature standardization buffers), ``class_names``, ``dims`` ({"audio": Da, "visu
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import zipfile
@@ -24,15 +25,18 @@ from avili.artifacts import atomic_output, dumps
 from avili.errors import AviliError
 
 SCHEMA = "avili.checkpoint"
+FORMAT = 1  # bumped when the layout changes; files without the key are format 1
 
 
 def save_checkpoint(path: str | os.PathLike, kind: str, payload: dict[str, Any],
                     record: dict[str, Any]) -> Path:
     """Write ``payload`` (config, state_dict, class_names, ...) atomically with provenance."""
-    content = {"schema": SCHEMA, "kind": kind, "avili_version": __version__,
+    content = {"schema": SCHEMA, "format": FORMAT, "kind": kind, "avili_version": __version__,
                "provenance": dumps(record), **payload}
+    buffer = io.BytesIO()  # not the temporary's path: torch names the archive after it,
+    torch.save(content, buffer)  # so the same content would not give the same bytes
     with atomic_output(path) as tmp:
-        torch.save(content, tmp)
+        tmp.write_bytes(buffer.getvalue())
     return Path(path)
 
 
@@ -53,6 +57,9 @@ def load_checkpoint(path: str | os.PathLike, kind: str) -> dict[str, Any]:
         raise AviliError(f"not a readable avili checkpoint ({first[:120]})", path) from None
     if not isinstance(content, dict) or content.get("schema") != SCHEMA:
         raise AviliError("not an avili checkpoint", path)
+    if content.get("format", 1) != FORMAT:
+        raise AviliError(f"checkpoint format {content.get('format')} is not supported (this "
+                         f"avili {__version__} reads format {FORMAT})", path)
     if content.get("kind") != kind:
         raise AviliError(f"is a {content.get('kind')} checkpoint, expected a {kind} checkpoint",
                          path)

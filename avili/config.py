@@ -95,6 +95,7 @@ class DistillConfig:
     dropout: float = 0.2
     margin: float = 0.3
     lir_weight: float = 5.0
+    gather: bool = True  # under torchrun: loss over the gathered global batch
     seed: int = 0
     device: str = "auto"
 

@@ -382,3 +382,20 @@ def test_ctrl_c_keeps_the_epoch_state_and_resume_finishes(pipeline, tmp_path):
     ok(["distill", "--data", d / "ave.h5", "--out", out, "--lir-weight", "0", "--epochs",
         "120", "--resume", "-q"])
     assert out.is_file() and not state.exists()
+
+
+def test_same_seed_same_command_gives_byte_identical_artifacts(pipeline, tmp_path):
+    d = pipeline
+    runs = []
+    for _ in range(2):
+        ok(["teach", "--data", d / "ave.h5", "--out", tmp_path / "t.pt", "--epochs", "2",
+            "--overwrite", "-q"])
+        ok(["infer-graph", tmp_path / "soft.npz", "--overwrite", "--restarts", "2"])
+        ok(["distill", "--data", d / "ave.h5", "--soft", tmp_path / "soft.npz", "--graph",
+            tmp_path / "graph.npz", "--out", tmp_path / "s.pt", "--epochs", "2",
+            "--overwrite", "-q"])
+        metrics = ok(["eval", "--model", tmp_path / "s.pt", "--data", d / "ave.h5", "--json",
+                      "--ci"])
+        runs.append([(tmp_path / n).read_bytes() for n in ("soft.npz", "graph.npz")]
+                    + [metrics])
+    assert runs[0] == runs[1]

@@ -129,10 +129,14 @@ def _fail(message: str, exc: BaseException, code: int = 2) -> None:
 
 
 def _progress(quiet: bool) -> Any:
+    """Rich progress bars on stderr, unless ``quiet`` or on a torchrun rank other than 0."""
+    import os
+
     from avili._console import RichProgress
     from avili.progress import NullProgress
 
-    return NullProgress() if quiet else RichProgress()
+    other_rank = int(os.environ.get("WORLD_SIZE", "1")) > 1 and os.environ.get("RANK", "0") != "0"
+    return NullProgress() if quiet or other_rank else RichProgress()
 
 
 def _outputs(overwrite: bool, *paths: Optional[Path]) -> None:

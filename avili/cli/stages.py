@@ -51,6 +51,8 @@ def teach(
                       batch_size=batch_size, lr=lr, hidden=hidden, align_weight=align_weight,
                       seed=seed, device=device.value)
     s = api.teach(data, cfg, out, soft, _progress(quiet), resume)
+    if "rank" in s:  # a torchrun rank other than 0: rank 0 reports
+        return
     _emit(s, as_json, f"wrote {out} (best epoch {s['best_epoch']}, val BCE "
                       f"{s['val_bce']:.4f}) and {soft}")
 
@@ -189,6 +191,8 @@ def distill(
                         margin=margin, embed_dim=embed_dim, lir_weight=lir_weight, seed=seed,
                         device=device.value)
     s = api.distill(data, cfg, out, soft, graph, _progress(quiet), resume)
+    if "rank" in s:  # a torchrun rank other than 0: rank 0 reports
+        return
     _emit(s, as_json, f"wrote {out} (best epoch {s['best_epoch']}, val avg mAP "
                       f"{s['val_avg_mAP']:.4f})")
 

@@ -193,8 +193,8 @@ def _read_open(f: Any, path: Path, events: bool) -> Dataset:
 
 def _numeric(f: Any, key: str, dtype: type, path: Path) -> np.ndarray:
     arr = f[key][()]
-    if not np.issubdtype(arr.dtype, np.number):
-        raise AviliError(f"'{key}' must be numeric, found dtype {arr.dtype}", path)
+    if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
+        raise AviliError(f"'{key}' must be numeric (real), found dtype {arr.dtype}", path)
     return np.asarray(arr, dtype=dtype)
 
 

@@ -18,6 +18,7 @@ from avili.graph.graphfile import Graph
 from avili.losses import METRIC_LOSSES, LatentInteractionRegularizer, build_metric_loss
 from avili.models import TwoTower, build_student
 from avili.progress import Progress
+from avili.train.distributed import setup, wrap
 from avili.train.loop import FitResult, fit, resolve_device, seed_everything
 from avili.train.state import Resumable
 
@@ -44,7 +45,8 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
         raise AviliError(f"unknown loss {cfg.loss!r}; expected one of {', '.join(METRIC_LOSSES)}")
     if cfg.mining not in ("hard", "semihard"):
         raise AviliError(f"unknown triplet mining {cfg.mining!r}; expected hard or semihard")
-    device = resolve_device(cfg.device)
+    world = setup(resolve_device(cfg.device))
+    device = world.device
     generator = seed_everything(cfg.seed)
     train = ds.indices("train")
     ds.indices("val")
@@ -63,8 +65,15 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
           "soft_audio": soft.audio if lir else ds.audio[:, :0],
           "soft_visual": soft.visual if lir else ds.visual[:, :0]}.items()}
 
+    trained = wrap(model, world)
+
     def step(idx: torch.Tensor) -> dict[str, torch.Tensor]:
-        audio, visual = model(t["audio"][idx], t["visual"][idx])
+        mine = world.shard(idx)
+        audio, visual = trained(t["audio"][mine], t["visual"][mine])
+        if cfg.gather:  # the whole global batch, in the order the slices are gathered
+            audio, visual, idx = world.gather(audio), world.gather(visual), world.global_order(idx)
+        else:
+            idx = mine
         terms = metric(audio, visual, t["label"][idx])
         terms["total"] = terms["metric"]
         if lir is not None:
@@ -79,10 +88,11 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
     params = list(model.parameters()) + list(metric.parameters())  # e.g. class proxies
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     resumable = (None if state_file is None else
-                 Resumable(state_file, asdict(cfg), resume, {"metric": metric}))
+                 Resumable(state_file, asdict(cfg), resume, {"metric": metric}, world.main))
     result = fit(model, step, train.size, cfg.epochs, cfg.batch_size, optimizer, validate,
                  generator, progress, "distill",
-                 on_epoch=lambda epoch: setattr(metric, "epoch", epoch), resumable=resumable)
+                 on_epoch=lambda epoch: setattr(metric, "epoch", epoch), resumable=resumable,
+                 batch_multiple=world.size)
     model.load_state_dict(result.best_state)
     model.eval()
     return StudentResult(model=model, fit=result, links=links)

@@ -53,14 +53,15 @@ def fit(model: torch.nn.Module, step: StepFn, n_train: int, epochs: int, batch_s
         optimizer: torch.optim.Optimizer, validate: Callable[[], float],
         generator: torch.Generator, progress: Progress | None = None,
         description: str = "train", on_epoch: Callable[[int], None] | None = None,
-        resumable: Resumable | None = None) -> FitResult:
+        resumable: Resumable | None = None, batch_multiple: int = 1) -> FitResult:
     """Train for ``epochs`` over shuffled batches of ``n_train`` rows.
 
     ``step(idx)`` returns named loss terms including ``"total"``, which is minimized.
     ``validate()`` returns a score (higher is better) used to keep the best epoch.
     ``on_epoch(epoch)`` runs before each epoch (e.g. a loss's warm-up schedule). With
     ``resumable``, the training state is saved after every epoch and, when asked,
-    restored first (:mod:`avili.train.state`).
+    restored first (:mod:`avili.train.state`). ``batch_multiple`` (the world size under
+    torchrun) trims each batch to a multiple of itself, so every rank gets an equal slice.
     """
     progress = progress or NullProgress()
     progress.start(description, epochs)
@@ -77,7 +78,8 @@ def fit(model: torch.nn.Module, step: StepFn, n_train: int, epochs: int, batch_s
         for epoch in range(first, epochs):
             if on_epoch is not None:
                 on_epoch(epoch)
-            terms = _train_epoch(model, step, n_train, batch_size, optimizer, generator)
+            terms = _train_epoch(model, step, n_train, batch_size, optimizer, generator,
+                                 batch_multiple)
             model.eval()
             with torch.no_grad():
                 terms["val_score"] = float(validate())
@@ -85,7 +87,7 @@ def fit(model: torch.nn.Module, step: StepFn, n_train: int, epochs: int, batch_s
             history.append(terms)
             if terms["val_score"] > best.best_score:
                 best = FitResult(copy.deepcopy(model.state_dict()), epoch, terms["val_score"])
-            if resumable is not None:
+            if resumable is not None and resumable.save:
                 save_state(resumable, epoch, model, optimizer, generator, best, history)
             progress.advance(1, f"loss {terms['total']:.4f} val {terms['val_score']:.4f}")
     finally:
@@ -95,13 +97,14 @@ def fit(model: torch.nn.Module, step: StepFn, n_train: int, epochs: int, batch_s
 
 
 def _train_epoch(model: torch.nn.Module, step: StepFn, n_train: int, batch_size: int,
-                 optimizer: torch.optim.Optimizer, generator: torch.Generator
-                 ) -> dict[str, float]:
+                 optimizer: torch.optim.Optimizer, generator: torch.Generator,
+                 multiple: int = 1) -> dict[str, float]:
     model.train()
     sums: dict[str, float] = {}
     batches = torch.randperm(n_train, generator=generator).split(batch_size)
     for idx in batches:
-        if idx.numel() < 2:
+        idx = idx[:idx.numel() - idx.numel() % multiple]
+        if idx.numel() < 2 * multiple:  # at least two rows per rank
             continue
         terms = step(idx)
         optimizer.zero_grad(set_to_none=True)

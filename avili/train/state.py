@@ -36,6 +36,7 @@ class Resumable:
     config: dict[str, Any]
     resume: bool = False
     extra: dict[str, torch.nn.Module] = field(default_factory=dict)
+    save: bool = True  # False on every rank but 0 under torchrun
 
 
 def state_path(checkpoint: str | os.PathLike) -> Path:

@@ -22,6 +22,7 @@ from avili.losses import SoftLabelAlignment
 from avili.errors import AviliError
 from avili.models import FusedTeacher, TwoTower, build_teacher
 from avili.progress import Progress
+from avili.train.distributed import setup, wrap
 from avili.train.loop import FitResult, fit, predict, resolve_device, seed_everything
 from avili.train.state import Resumable
 
@@ -43,7 +44,8 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
                   state_file: Path | None = None, resume: bool = False) -> TeacherResult:
     """Train on the train split, select the epoch by val BCE, calibrate, predict all clips.
     ``state_file`` keeps the per-epoch training state; ``resume`` continues from it."""
-    device = resolve_device(cfg.device)
+    world = setup(resolve_device(cfg.device))
+    device = world.device
     generator = seed_everything(cfg.seed)
     train, val = ds.indices("train"), ds.indices("val")
     if cfg.mode not in TEACHER_MODES:
@@ -58,8 +60,11 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
     va, vv, vtarget = _tensors(ds, val, device)
     align = SoftLabelAlignment()
 
+    trained = wrap(model, world)
+
     def step(idx: torch.Tensor) -> dict[str, torch.Tensor]:
-        la, lv = model(xa[idx], xv[idx])
+        idx = world.shard(idx)  # per-clip losses: DDP's gradient average is the batch mean
+        la, lv = trained(xa[idx], xv[idx])
         terms = {"bce_audio": F.binary_cross_entropy_with_logits(la, target[idx]),
                  "bce_visual": F.binary_cross_entropy_with_logits(lv, target[idx])}
         terms["total"] = terms["bce_audio"] + terms["bce_visual"]
@@ -74,9 +79,10 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
                       + F.binary_cross_entropy_with_logits(lv, vtarget))
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    resumable = None if state_file is None else Resumable(state_file, asdict(cfg), resume)
+    resumable = (None if state_file is None else
+                 Resumable(state_file, asdict(cfg), resume, save=world.main))
     result = fit(model, step, train.size, cfg.epochs, cfg.batch_size, optimizer, validate,
-                 generator, progress, "teach", resumable=resumable)
+                 generator, progress, "teach", resumable=resumable, batch_multiple=world.size)
     model.load_state_dict(result.best_state)
     model.eval()
     soft, temps = soft_labels(model, ds, device, cfg.calibrate)

@@ -1,0 +1,160 @@
+"""A battery of bad inputs. Each must end with one stderr line naming the file and the
+problem, exit code 2, no traceback and no output file."""
+
+from __future__ import annotations
+
+import errno
+import shutil
+
+import h5py
+import numpy as np
+import pytest
+
+from avili.data.schema import write_dataset
+from tests.conftest import copy_dataset
+from tests.test_cli import fails, ok
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory, tiny):
+    """A valid dataset, student and soft labels to corrupt."""
+    d = tmp_path_factory.mktemp("hostile")
+    write_dataset(tiny[0], d / "good.h5")
+    ok(["teach", "--data", d / "good.h5", "--out", d / "t.pt", "--epochs", "1", "-q"])
+    ok(["distill", "--data", d / "good.h5", "--out", d / "s.pt", "--epochs", "1",
+        "--lir-weight", "0", "-q"])
+    return d
+
+
+def edit(base, tmp_path, change):
+    """A copy of the good dataset with ``change(h5py.File)`` applied."""
+    path = tmp_path / "bad.h5"
+    shutil.copy(base / "good.h5", path)
+    with h5py.File(path, "a") as f:
+        change(f)
+    return path
+
+
+def replace_key(key, value):
+    def change(f):
+        del f[key]
+        f[key] = value
+    return change
+
+
+DATASET_EDITS = {
+    "missing key": (lambda f: f.__delitem__("label"), "missing required key(s) ['label']"),
+    "string features": (replace_key("audio", np.array([b"x"] * 240)), "'audio' must be numeric"),
+    "float labels": (replace_key("label", np.zeros(240, np.float32)), "'label' must hold integers"),
+    "1-D features": (replace_key("audio", np.zeros(240, np.float32)), "'audio' must be 2-D"),
+    "rows mismatch": (replace_key("visual", np.zeros((200, 24), np.float32)),
+                      "'visual' has 200 rows but 'label' has 240"),
+    "label out of range": (replace_key("label", np.full(240, 9)), "'label' values must lie in"),
+    "negative label": (replace_key("label", np.full(240, -1)), "'label' values must lie in"),
+    "one class": (replace_key("label", np.zeros(240, np.int64)), "all clips carry one class"),
+    "duplicate ids": (replace_key("clip_id", np.array([b"a"] * 240)),
+                      "'clip_id' values are not unique"),
+    "schema attribute": (lambda f: f.attrs.__setitem__("schema", "other"),
+                         "not an avili dataset"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DATASET_EDITS))
+def test_broken_dataset(base, tmp_path, case):
+    change, message = DATASET_EDITS[case]
+    bad = edit(base, tmp_path, change)
+    err = fails(["teach", "--data", bad, "--out", tmp_path / "t.pt"], message)
+    assert "bad.h5" in err and not (tmp_path / "t.pt").exists()
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_non_finite_features(base, tmp_path, value):
+    def change(f):
+        x = f["visual"][()]
+        x[3, 2] = value
+        del f["visual"]
+        f["visual"] = x
+    fails(["teach", "--data", edit(base, tmp_path, change), "--out", tmp_path / "t.pt"],
+          "'visual' contains NaN or Inf values (1 clips)")
+
+
+@pytest.mark.parametrize("how", ["empty", "truncated", "text"])
+def test_unreadable_hdf5(base, tmp_path, how):
+    bad = tmp_path / "bad.h5"
+    data = (base / "good.h5").read_bytes()
+    bad.write_bytes({"empty": b"", "truncated": data[:len(data) // 2],
+                     "text": b"clip,label\na,1\n"}[how])
+    fails(["teach", "--data", bad, "--out", tmp_path / "t.pt"],
+          "bad.h5: not a readable HDF5 file")
+
+
+@pytest.mark.parametrize("split", ["train", "val", "test"])
+def test_empty_split(tiny, tmp_path, base, split):
+    other = "train" if split != "train" else "val"
+    ds = copy_dataset(tiny[0], split=np.where(tiny[0].split == split, other, tiny[0].split))
+    write_dataset(ds, tmp_path / "d.h5")
+    if split == "test":
+        fails(["eval", "--model", base / "s.pt", "--data", tmp_path / "d.h5"],
+              "split 'test' is empty")
+    else:
+        fails(["teach", "--data", tmp_path / "d.h5", "--out", tmp_path / "t.pt"],
+              f"split '{split}' is empty")
+    assert not (tmp_path / "t.pt").exists()
+
+
+@pytest.mark.parametrize("how", ["empty", "truncated", "missing key"])
+def test_broken_soft_labels(base, tmp_path, how):
+    bad = tmp_path / "soft.npz"
+    if how == "missing key":
+        np.savez(bad, audio=np.zeros((3, 4)))
+        message = "missing required key(s) ['visual']"
+    else:
+        data = (base / "soft.npz").read_bytes()
+        bad.write_bytes(b"" if how == "empty" else data[:len(data) // 3])
+        message = "not a readable soft-label NPZ file"
+    fails(["infer-graph", bad, "--out", tmp_path / "g.npz"], message)
+    assert not (tmp_path / "g.npz").exists()
+
+
+def test_soft_labels_with_other_class_names(base, tmp_path):
+    from dataclasses import replace
+
+    from avili.data.softlabels import load_soft_labels, save_soft_labels
+
+    soft = load_soft_labels(base / "soft.npz")
+    save_soft_labels(replace(soft, class_names=[f"x{i}" for i in range(len(soft.class_names))]),
+                     tmp_path / "soft.npz")
+    ok(["infer-graph", tmp_path / "soft.npz", "--out", tmp_path / "g.npz"])
+    fails(["distill", "--data", base / "good.h5", "--soft", tmp_path / "soft.npz", "--graph",
+           tmp_path / "g.npz", "--out", tmp_path / "s.pt"], "class names differ")
+
+
+def test_checkpoint_from_another_format_version(base, tmp_path):
+    import torch
+
+    ckpt = torch.load(base / "s.pt", weights_only=True)
+    ckpt["format"] = 99
+    torch.save(ckpt, tmp_path / "future.pt")
+    fails(["eval", "--model", tmp_path / "future.pt", "--data", base / "good.h5"],
+          "checkpoint format 99 is not supported")
+
+
+def test_negative_k_and_unwritable_output(base, tmp_path):
+    fails(["retrieve", "--model", base / "s.pt", "--data", base / "good.h5", "--query",
+           "syn0-00003", "--k", "-2"], "--k must be at least 1")
+    blocker = tmp_path / "file"
+    blocker.write_text("I am a file, not a folder")
+    fails(["distill", "--data", base / "good.h5", "--out", blocker / "s.pt", "--lir-weight",
+           "0"], "file")
+
+
+def test_full_disk(base, tmp_path, monkeypatch):
+    import avili.artifacts
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(avili.artifacts.os, "fsync", no_space)
+    fails(["distill", "--data", base / "good.h5", "--out", tmp_path / "s.pt", "--epochs", "1",
+           "--lir-weight", "0", "-q"], "No space left on device")
+    assert list(tmp_path.iterdir()) == []  # neither the output nor a temporary is left

@@ -202,7 +202,8 @@ def compare(model_paths: Sequence[PathLike], data: PathLike, cfg: EvalConfig,
                          "cumulative")
     rows, base, seen = [], None, []
     for path in model_paths:
-        model, ds = student_and_data(path, data, events=cfg.relevance == "events")
+        model, ds = student_and_data(path, data, cfg.relevance == "events",
+                                     int(cfg.max_memory_mb * 2**20) or None)
         part = ds.subset(cfg.split)
         audio, visual = embed(model, part)
         seen.append((path, audio, visual, part))

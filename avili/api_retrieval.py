@@ -52,7 +52,7 @@ def build_index(model_path: PathLike, data: PathLike, out: PathLike, cfg: IndexC
     from avili.evaluate import embed
     from avili.index import build_gallery
 
-    model, ds = student_and_data(model_path, data, events=False)
+    model, ds = student_and_data(model_path, data, False, int(cfg.max_memory_mb * 2**20) or None)
     part = ds.subset(cfg.split) if cfg.split else ds
     audio, visual = embed(model, part)
     features = ({"source": "videos", "config": ds.provenance.get("config")}

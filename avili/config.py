@@ -113,6 +113,7 @@ class EvalConfig:
     chunk: int = 0  # queries per scoring chunk; 0 = about 2^21 scores
     workers: int = 2  # threads scoring chunks
     seed: int = 0  # bootstrap resampling
+    max_memory_mb: float = 0.0  # features beyond this stay on disk; 0 = a quarter of RAM
 
 
 @dataclass
@@ -126,6 +127,7 @@ class IndexConfig:
     nbits: int = 8
     recall_queries: int = 1000  # queries that measure IVF-PQ recall@10 against exact search
     nprobe: int = 16  # lists probed when measuring that recall
+    max_memory_mb: float = 0.0  # features beyond this stay on disk; 0 = a quarter of RAM
     seed: int = 0
 
 

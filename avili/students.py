@@ -7,7 +7,6 @@ import os
 from typing import Any
 
 from avili.config import DistillConfig
-from avili.data.schema import read_dataset
 from avili.errors import AviliError
 
 PathLike = str | os.PathLike
@@ -31,9 +30,14 @@ def load_student(path: PathLike) -> tuple[Any, dict[str, Any]]:
     return model, ckpt
 
 
-def student_and_data(model_path: PathLike, data: PathLike, events: bool) -> tuple[Any, Any]:
+def student_and_data(model_path: PathLike, data: PathLike, events: bool,
+                     max_memory: int | None = None) -> tuple[Any, Any]:
+    """The student and the dataset, checked to belong together. Features beyond
+    ``max_memory`` bytes stay on disk and are read in chunks (:mod:`avili.data.lazy`)."""
+    from avili.data.lazy import open_dataset
+
     model, ckpt = load_student(model_path)
-    ds = read_dataset(data, events=events)
+    ds = open_dataset(data, max_memory, events=events)
     if list(ckpt["class_names"]) != list(ds.class_names):
         raise AviliError(f"model {model_path} does not match {data}: trained on other classes")
     dims = (ds.audio.shape[1], ds.visual.shape[1])

@@ -67,6 +67,9 @@ Seed = Annotated[int, typer.Option(help="Seed for random, numpy and torch.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 Overwrite = Annotated[bool, typer.Option(help="Replace existing outputs.")]
+MaxMemory = Annotated[float, typer.Option(help="Feature memory budget in MB; larger datasets "
+                                       "stay on disk and are read in chunks (0 = a quarter "
+                                       "of RAM).")]
 Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted run from "
                                       "the training state saved after each epoch "
                                       "(<out>.state.pt); the config must match.")]

@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from avili.cli._common import (Direction, Json, Overwrite, Seed, _emit, _outputs, app, command,
-                               guarded)
+from avili.cli._common import (Direction, Json, MaxMemory, Overwrite, Seed, _emit, _outputs, app,
+                               command, guarded)
 from avili.config import IndexConfig, SearchConfig
 
 
@@ -65,6 +65,7 @@ def retrieve_index(
     pq_m: Annotated[int, typer.Option(help="PQ sub-quantizers (divides the embedding "
                                            "size).")] = IndexConfig.pq_m,
     nbits: Annotated[int, typer.Option(help="Bits per PQ code.")] = IndexConfig.nbits,
+    max_memory: MaxMemory = 0.0,
     seed: Seed = 0, overwrite: Overwrite = False, as_json: Json = False,
 ) -> None:
     """Embed a dataset's clips once with a student and store them as a gallery index;
@@ -76,7 +77,8 @@ def retrieve_index(
 
     _outputs(overwrite, out)
     s = api.build_index(model, data, out, IndexConfig(split=split, ivfpq=ivfpq, nlist=nlist,
-                                                      pq_m=pq_m, nbits=nbits, seed=seed))
+                                                      pq_m=pq_m, nbits=nbits, seed=seed,
+                                                      max_memory_mb=max_memory))
     recall = s["ivfpq_recall@10"]
     extra = (f"; IVF-PQ recall@10 vs exact: a2v {recall['a2v']:.3f}, v2a {recall['v2a']:.3f}"
              if recall else "")

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from avili.cli._common import (Device, DeviceOpt, InputKind, Json, LossName, MapVariant,
-                               Mining, Overwrite, Quiet, Relevance, Resume, Seed, TeacherMode,
+                               MaxMemory, Mining, Overwrite, Quiet, Relevance, Resume, Seed, TeacherMode,
                                _emit, _outputs, _print_grids, _progress, _warn, command)
 from avili.config import DemoConfig, DistillConfig, EvalConfig, GraphConfig, TeachConfig
 
@@ -231,6 +231,7 @@ def evaluate(
     top_edges: Annotated[int, typer.Option(help="Graph edges diagnosed.")] = 10,
     plot: Annotated[Optional[Path], typer.Option(help="Folder for PNG plots: precision-"
                     "recall per direction, val mAP per epoch, t-SNE maps.")] = None,
+    max_memory: MaxMemory = 0.0,
     overwrite: Overwrite = False, as_json: Json = False,
 ) -> None:
     """Standard mAP over the full ranked gallery, with mAP@R, MRR, P@k and R@k.
@@ -245,7 +246,8 @@ def evaluate(
 
     _outputs(overwrite, save_embeddings)
     cfg = EvalConfig(split=split, relevance=relevance.value, ci=ci or len(model) > 1,
-                     map_variant=map_variant.value, chunk=chunk, seed=seed)
+                     map_variant=map_variant.value, chunk=chunk, seed=seed,
+                     max_memory_mb=max_memory)
     diag = None
     if diagnose_graph is not None:
         from avili.diagnose import DiagnoseConfig

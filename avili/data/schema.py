@@ -99,8 +99,9 @@ def validate(ds: Dataset, path: str | os.PathLike | None = None) -> None:
         arr = getattr(ds, key)
         _check(arr.ndim == 2, f"'{key}' must be 2-D (N, D), found shape {arr.shape}", where)
         _check(arr.shape[0] == n, f"'{key}' has {arr.shape[0]} rows but 'label' has {n}", where)
-        _check(np.isfinite(arr).all(), f"'{key}' contains NaN or Inf values "
-               f"({int((~np.isfinite(arr)).any(axis=1).sum())} clips)", where)
+        if isinstance(arr, np.ndarray):  # lazy rows are checked as they are read
+            _check(np.isfinite(arr).all(), f"'{key}' contains NaN or Inf values "
+                   f"({int((~np.isfinite(arr)).any(axis=1).sum())} clips)", where)
     for key in ("split", "clip_id"):
         arr = getattr(ds, key)
         _check(arr.shape == (n,), f"'{key}' must have shape ({n},), found {arr.shape}", where)
@@ -165,7 +166,10 @@ def read_dataset(path: str | os.PathLike, events: bool = True) -> Dataset:
         raise AviliError(f"not a readable HDF5 file ({first_line(exc)})", path) from None
 
 
-def _read_open(f: Any, path: Path, events: bool) -> Dataset:
+def _read_open(f: Any, path: Path, events: bool, features: Any = None) -> Dataset:
+    """Read and validate an open file; ``features(f, key)`` reads audio/visual (default:
+    whole, as float32)."""
+    features = features or (lambda h, key: _numeric(h, key, np.float32, path))
     schema = f.attrs.get("schema")
     if schema != SCHEMA:
         raise AviliError(f"not an avili dataset (schema attribute {schema!r}, expected "
@@ -179,7 +183,7 @@ def _read_open(f: Any, path: Path, events: bool) -> Dataset:
     if missing:
         raise AviliError(f"missing required key(s) {missing}", path)
     ds = Dataset(
-        audio=_numeric(f, "audio", np.float32, path), visual=_numeric(f, "visual", np.float32, path),
+        audio=features(f, "audio"), visual=features(f, "visual"),
         label=_integer(f, "label", path), split=as_strings(f["split"][()]),
         clip_id=as_strings(f["clip_id"][()]), class_names=as_strings(f["class_names"][()]).tolist(),
         provenance=json.loads(f.attrs.get("provenance", "{}")), path=path)

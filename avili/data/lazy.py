@@ -1,0 +1,102 @@
+"""Datasets larger than a memory budget: feature rows read from HDF5 on demand.
+
+:func:`open_dataset` loads a dataset whose audio and visual features fit in
+``max_memory`` bytes as usual, and otherwise returns a :class:`~avili.data.schema.Dataset`
+whose ``audio`` and ``visual`` are :class:`Rows`: row selections (``take``) stay lazy, and
+each slice (``rows[a:b]``, as batched inference reads them) reads only its span from
+the file. Labels, splits, ids and class names are small and are read whole. Features are
+checked for NaN/Inf block by block as they are read.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from avili.errors import AviliError
+
+
+def default_budget() -> int:
+    """A quarter of physical memory, in bytes (4 GiB where it cannot be read)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
+    except (ValueError, OSError, AttributeError):
+        return 4 << 30
+
+
+class Rows:
+    """Rows ``index`` (n,) increasing of an (N, D) HDF5 dataset, read lazily as float32."""
+
+    def __init__(self, source: Any, index: np.ndarray, path: Path, key: str):
+        self.source, self.index, self.path, self.key = source, index, path, key
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.index.size), int(self.source.shape[1]))
+
+    @property
+    def ndim(self) -> int:
+        return 2
+
+    def __len__(self) -> int:
+        return int(self.index.size)
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, slice):
+            return self._read(self.index[key])
+        picked = np.asarray(key)
+        order = self.index[picked]
+        if np.any(np.diff(order) <= 0):
+            raise AviliError("lazy feature rows can only be taken in increasing order", self.path)
+        return Rows(self.source, order, self.path, self.key)
+
+    def _read(self, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), D) float32: the covering span of the file, then the rows in it."""
+        if rows.size == 0:
+            return np.zeros((0, self.source.shape[1]), np.float32)
+        block = self.source[int(rows[0]):int(rows[-1]) + 1]
+        out = np.asarray(block[rows - rows[0]], dtype=np.float32)
+        if not np.isfinite(out).all():
+            raise AviliError(f"'{self.key}' contains NaN or Inf values (found while reading "
+                             "it in chunks)", self.path)
+        return out
+
+
+def feature_bytes(path: str | os.PathLike) -> int:
+    """Bytes the audio and visual features take in memory as float32."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        return sum(4 * int(np.prod(f[k].shape)) for k in ("audio", "visual"))
+
+
+def open_dataset(path: str | os.PathLike, max_memory: int | None = None, events: bool = True
+                 ) -> Any:
+    """The dataset at ``path``: in memory when its features fit ``max_memory`` bytes
+    (default :func:`default_budget`), else with lazy :class:`Rows` features. Small keys are
+    validated as by :func:`avili.data.schema.read_dataset`."""
+    import h5py
+
+    from avili.data.schema import _read_open, read_dataset
+
+    budget = default_budget() if max_memory is None else max_memory
+    if budget < 0:
+        raise AviliError(f"--max-memory must be >= 0, got {budget / 2**20:g} MB")
+    try:
+        if feature_bytes(path) <= budget:
+            return read_dataset(path, events=events)
+    except (OSError, KeyError):
+        return read_dataset(path, events=events)  # it reports the problem
+    path = Path(path)
+    handle = h5py.File(path, "r")  # stays open while the rows are in use
+
+    def rows(f: Any, key: str) -> Rows:
+        if not np.issubdtype(f[key].dtype, np.number) or f[key].ndim != 2:
+            raise AviliError(f"'{key}' must be a numeric (N, D) array, found {f[key].dtype} "
+                             f"{f[key].shape}", path)
+        return Rows(f[key], np.arange(f[key].shape[0]), path, key)
+
+    return _read_open(handle, path, events, rows)

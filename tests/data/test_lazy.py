@@ -1,0 +1,60 @@
+"""Datasets over the memory budget: lazy rows give the same results as in-memory data."""
+
+import json
+
+import h5py
+import numpy as np
+import pytest
+
+from avili.data.lazy import Rows, open_dataset
+from avili.data.schema import write_dataset
+from avili.errors import AviliError
+from tests.test_cli import fails, ok
+
+
+@pytest.fixture()
+def stored(tmp_path, tiny):
+    write_dataset(tiny[0], tmp_path / "d.h5")
+    return tmp_path / "d.h5", tiny[0]
+
+
+def test_small_budget_keeps_features_on_disk(stored):
+    path, ds = stored
+    lazy = open_dataset(path, max_memory=1024)
+    assert isinstance(lazy.audio, Rows) and lazy.audio.shape == ds.audio.shape
+    assert isinstance(open_dataset(path).audio, np.ndarray)  # fits the default budget
+    test = lazy.subset("test")
+    assert isinstance(test.visual, Rows)
+    np.testing.assert_array_equal(test.visual[0:7], ds.subset("test").visual[0:7])
+    np.testing.assert_array_equal(test.audio[5:], ds.subset("test").audio[5:])
+    with pytest.raises(AviliError, match="increasing order"):
+        lazy.audio[np.array([3, 1])]
+
+
+def test_nan_found_while_reading(stored, tmp_path):
+    path, _ = stored
+    with h5py.File(path, "a") as f:
+        f["audio"][7, 0] = np.nan
+    lazy = open_dataset(path, max_memory=1024)  # small keys validate; features later
+    with pytest.raises(AviliError, match="'audio' contains NaN or Inf"):
+        lazy.audio[0:20]
+
+
+def test_eval_and_index_agree_with_and_without_the_budget(tmp_path, stored):
+    path, _ = stored
+    ok(["distill", "--data", path, "--out", tmp_path / "s.pt", "--epochs", "2",
+        "--lir-weight", "0", "-q"])
+    whole = json.loads(ok(["eval", "--model", tmp_path / "s.pt", "--data", path, "--json"]))
+    lazy = json.loads(ok(["eval", "--model", tmp_path / "s.pt", "--data", path, "--json",
+                          "--max-memory", "0.01"]))  # 10 KB: less than the 38 KB of features
+    assert whole["avg_mAP"] == lazy["avg_mAP"]
+    from avili.data.gallery import read_gallery
+    from avili.api_retrieval import build_index
+    from avili.config import IndexConfig
+
+    build_index(tmp_path / "s.pt", path, tmp_path / "a.avx", IndexConfig())
+    build_index(tmp_path / "s.pt", path, tmp_path / "b.avx", IndexConfig(max_memory_mb=0.01))
+    a, b = read_gallery(tmp_path / "a.avx"), read_gallery(tmp_path / "b.avx")
+    np.testing.assert_array_equal(a.audio, b.audio)
+    fails(["eval", "--model", tmp_path / "s.pt", "--data", path, "--max-memory", "-1"],
+          "--max-memory")

@@ -15,6 +15,7 @@ import numpy as np
 from avili.artifacts import atomic_output, file_sha256, ids_sha256, provenance
 from avili.config import (DistillConfig, EvalConfig, GraphConfig, ImportConfig,
                           SyntheticConfig, TeachConfig, VideoConfig)
+from avili.data.lazy import read_for_training
 from avili.data.schema import read_dataset, write_dataset
 from avili.data.softlabels import align_to_dataset, load_soft_labels, save_soft_labels
 from avili.errors import AviliError
@@ -75,7 +76,7 @@ def teach(data: PathLike, cfg: TeachConfig, out: PathLike, soft_out: PathLike,
     from avili.train.state import state_path
     from avili.train.teach import train_teacher
 
-    ds = read_dataset(data, events=False)
+    ds = read_for_training(data)
     result = train_teacher(ds, cfg, progress, state_path(out), resume)
     if distributed_rank() != 0:  # under torchrun only rank 0 writes
         return {"out": str(out), "rank": distributed_rank()}
@@ -150,7 +151,7 @@ def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | 
     from avili.train.distributed import rank as distributed_rank
     from avili.train.state import state_path
 
-    ds = read_dataset(data, events=False)
+    ds = read_for_training(data)
     soft_labels = g = None
     if soft is not None:
         soft_labels = align_to_dataset(load_soft_labels(soft), ds.clip_id, ds.class_names, data)

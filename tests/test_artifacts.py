@@ -44,3 +44,18 @@ def test_exception_inside_removes_the_temporary_and_keeps_the_old_file(tmp_path)
             raise RuntimeError("stop")
     assert np.load(out).tolist() == [0, 1, 2]
     assert [p.name for p in tmp_path.iterdir()] == ["a.npy"]
+
+
+def test_sigterm_cleans_up_temporaries(tmp_path):
+    out = tmp_path / "big.h5"
+    proc = subprocess.Popen([sys.executable, "-m", "avili", "extract", "--synthetic", "--clips",
+                             "150000", "--out", str(out)], stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not list(tmp_path.glob(".*.part")) and time.time() < deadline \
+            and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # neither the output nor its temporary

@@ -90,6 +90,15 @@ def main(
 ) -> None:
     """avili: audio-visual embeddings that stay robust when labels are sparse."""
     _state["debug"] = debug
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminated)  # clean up like Ctrl-C: no temporaries left
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    """SIGTERM (kill, a scheduler's preemption, torchrun tearing down) as a KeyboardInterrupt,
+    so unfinished outputs' temporaries are removed on the way out."""
+    raise KeyboardInterrupt
 
 
 def guarded(fn: Callable) -> Callable:

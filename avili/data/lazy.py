@@ -20,11 +20,8 @@ from avili.errors import AviliError
 
 
 def default_budget() -> int:
-    """A quarter of physical memory, in bytes (4 GiB where it cannot be read)."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
-    except (ValueError, OSError, AttributeError):
-        return 4 << 30
+    """A quarter of physical memory, in bytes."""
+    return physical_memory() // 4
 
 
 class Rows:
@@ -63,6 +60,30 @@ class Rows:
             raise AviliError(f"'{self.key}' contains NaN or Inf values (found while reading "
                              "it in chunks)", self.path)
         return out
+
+
+def physical_memory() -> int:
+    """Bytes of physical memory (16 GiB where it cannot be read)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 16 << 30
+
+
+def read_for_training(path: str | os.PathLike) -> Any:
+    """The whole dataset in memory, as training needs it, or a clear refusal when its
+    features would take more than 80% of physical memory (instead of being killed)."""
+    from avili.data.schema import read_dataset
+
+    try:
+        need = feature_bytes(path)
+    except (OSError, KeyError):
+        need = 0  # read_dataset reports the problem
+    if need > 0.8 * physical_memory():
+        raise AviliError(f"training loads all features into memory: {need / 2**30:.1f} GB, "
+                         f"more than 80% of this machine's {physical_memory() / 2**30:.1f} GB; "
+                         "streamed training is not implemented yet", path)
+    return read_dataset(path, events=False)
 
 
 def feature_bytes(path: str | os.PathLike) -> int:

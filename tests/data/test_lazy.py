@@ -58,3 +58,13 @@ def test_eval_and_index_agree_with_and_without_the_budget(tmp_path, stored):
     np.testing.assert_array_equal(a.audio, b.audio)
     fails(["eval", "--model", tmp_path / "s.pt", "--data", path, "--max-memory", "-1"],
           "--max-memory")
+
+
+def test_training_refuses_what_cannot_fit(stored, tmp_path, monkeypatch):
+    import avili.data.lazy as lazy
+
+    path, _ = stored
+    monkeypatch.setattr(lazy, "physical_memory", lambda: 10_000)  # 10 KB "machine"
+    fails(["teach", "--data", path, "--out", tmp_path / "t.pt"],
+          "streamed training is not implemented yet")
+    assert not (tmp_path / "t.pt").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -18,7 +19,7 @@ from avili.graph.graphfile import Graph
 from avili.losses import METRIC_LOSSES, LatentInteractionRegularizer, build_metric_loss
 from avili.models import TwoTower, build_student
 from avili.progress import Progress
-from avili.train.distributed import setup, wrap
+from avili.train.distributed import World, setup, wrap
 from avili.train.loop import FitResult, fit, resolve_device, seed_everything
 from avili.train.state import Resumable
 
@@ -64,8 +65,28 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
          {"audio": ds.audio, "visual": ds.visual, "label": ds.label,
           "soft_audio": soft.audio if lir else ds.audio[:, :0],
           "soft_visual": soft.visual if lir else ds.visual[:, :0]}.items()}
+    step = _step(wrap(model, world), world, t, metric, lir, cfg)
 
-    trained = wrap(model, world)
+    def validate() -> float:
+        return evaluate_split(model, ds, "val", "label", device)["avg_mAP"]
+
+    params = list(model.parameters()) + list(metric.parameters())  # e.g. class proxies
+    optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    resumable = (None if state_file is None else
+                 Resumable(state_file, asdict(cfg), resume, {"metric": metric}, world.main))
+    result = fit(model, step, train.size, cfg.epochs, cfg.batch_size, optimizer, validate,
+                 generator, progress, "distill",
+                 on_epoch=lambda epoch: setattr(metric, "epoch", epoch), resumable=resumable,
+                 batch_multiple=world.size)
+    model.load_state_dict(result.best_state)
+    model.eval()
+    return StudentResult(model=model, fit=result, links=links)
+
+
+def _step(trained: torch.nn.Module, world: World, t: dict[str, torch.Tensor],
+          metric: torch.nn.Module, lir: torch.nn.Module | None, cfg: DistillConfig
+          ) -> Callable[[torch.Tensor], dict[str, torch.Tensor]]:
+    """The loss terms of one global batch ``idx`` of train rows (``t``: train tensors)."""
 
     def step(idx: torch.Tensor) -> dict[str, torch.Tensor]:
         mine = world.shard(idx)
@@ -82,20 +103,7 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
             terms["total"] = terms["total"] + cfg.lir_weight * terms["lir"]
         return terms
 
-    def validate() -> float:
-        return evaluate_split(model, ds, "val", "label", device)["avg_mAP"]
-
-    params = list(model.parameters()) + list(metric.parameters())  # e.g. class proxies
-    optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    resumable = (None if state_file is None else
-                 Resumable(state_file, asdict(cfg), resume, {"metric": metric}, world.main))
-    result = fit(model, step, train.size, cfg.epochs, cfg.batch_size, optimizer, validate,
-                 generator, progress, "distill",
-                 on_epoch=lambda epoch: setattr(metric, "epoch", epoch), resumable=resumable,
-                 batch_multiple=world.size)
-    model.load_state_dict(result.best_state)
-    model.eval()
-    return StudentResult(model=model, fit=result, links=links)
+    return step
 
 
 def _lir_inputs(soft: SoftLabels | None, graph: Graph | None) -> np.ndarray:

@@ -32,6 +32,15 @@ def check_output(path: str | os.PathLike, overwrite: bool) -> Path:
     return out
 
 
+_STOP = {"requested": False}
+
+
+def request_stop() -> None:
+    """Note that the process was asked to stop (SIGTERM): no output is renamed into place
+    from now on, even where the interrupt itself got swallowed (e.g. inside a callback)."""
+    _STOP["requested"] = True
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success fsync it and rename it into place.
@@ -47,6 +56,8 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        if _STOP["requested"]:
+            raise KeyboardInterrupt
         os.replace(tmp, final)
     finally:
         if tmp.exists():

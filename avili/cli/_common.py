@@ -91,13 +91,28 @@ def main(
     """avili: audio-visual embeddings that stay robust when labels are sparse."""
     _state["debug"] = debug
     import signal
+    import sys
 
     signal.signal(signal.SIGTERM, _terminated)  # clean up like Ctrl-C: no temporaries left
+    default_hook = sys.unraisablehook
+    if getattr(default_hook, "avili", False):
+        return
+
+    def quiet_interrupts(unraisable: Any) -> None:  # an interrupt that landed in a callback:
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):  # the stop flag acts
+            default_hook(unraisable)
+
+    quiet_interrupts.avili = True  # type: ignore[attr-defined]
+    sys.unraisablehook = quiet_interrupts
 
 
 def _terminated(signum: int, frame: Any) -> None:
     """SIGTERM (kill, a scheduler's preemption, torchrun tearing down) as a KeyboardInterrupt,
-    so unfinished outputs' temporaries are removed on the way out."""
+    so unfinished outputs' temporaries are removed on the way out. The stop is also noted,
+    because an exception raised in a signal handler can land where Python swallows it."""
+    from avili.artifacts import request_stop
+
+    request_stop()
     raise KeyboardInterrupt
 
 

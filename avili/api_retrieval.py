@@ -5,7 +5,7 @@ queries against them by clip id, feature file or media file. Re-exported by
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -48,21 +48,40 @@ def build_index(model_path: PathLike, data: PathLike, out: PathLike, cfg: IndexC
                 ) -> dict[str, Any]:
     """Embed ``cfg.split`` (default: every clip) with a student and write a gallery index
     (``.avx``), with faiss IVF-PQ indexes when ``cfg.ivfpq``."""
-    from avili.data.gallery import write_gallery
+    from avili.data.gallery import Gallery, write_gallery
+    from avili.data.lazy import Rows
     from avili.evaluate import embed
     from avili.index import build_gallery
 
     model, ds = student_and_data(model_path, data, False, int(cfg.max_memory_mb * 2**20) or None)
     part = ds.subset(cfg.split) if cfg.split else ds
-    audio, visual = embed(model, part)
     features = ({"source": "videos", "config": ds.provenance.get("config")}
                 if ds.provenance.get("source") == "videos" else None)
     record = provenance("gallery", cfg, {"model": model_path, "data": data}, seed=cfg.seed,
                         clip_ids_sha256=ids_sha256(part.clip_id.tolist()), features=features)
-    g = build_gallery(audio, visual, part, cfg, record)
-    write_gallery(g, out)
-    return {"out": str(out), "clips": len(g), "dim": int(audio.shape[1]),
+    dim = int(model.audio[-1].out_features)
+    if isinstance(part.audio, Rows) and not cfg.ivfpq:  # over budget: embed block by block
+        g = Gallery(None, None, part.clip_id, part.label, list(part.class_names), record)
+        write_gallery(g, out, _embedded_blocks(model, part))
+    else:
+        audio, visual = embed(model, part)
+        g = build_gallery(audio, visual, part, cfg, record)
+        write_gallery(g, out)
+    return {"out": str(out), "clips": len(g), "dim": dim,
             "ivfpq_recall@10": g.provenance.get("ivfpq_recall@10")}
+
+
+def _embedded_blocks(model: Any, part: Any, rows: int = 4096) -> Iterator[tuple]:
+    """(k, E) audio and visual embeddings of ``part``'s clips, ``rows`` at a time."""
+    import torch
+
+    from avili.train.loop import predict
+
+    cpu = torch.device("cpu")
+    for start in range(0, len(part), rows):
+        yield tuple(predict(lambda x, m=m: model.encode(x, m),
+                            getattr(part, m)[start:start + rows], cpu)
+                    for m in ("audio", "visual"))
 
 
 def search_index(index_path: PathLike, cfg: SearchConfig, clip_ids: Sequence[str] = (),

@@ -15,7 +15,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -31,8 +31,8 @@ MODALITIES = ("audio", "visual")
 class Gallery:
     """Embeddings of one split: audio, visual (N, E) float32; clip_id (N,); label (N,)."""
 
-    audio: np.ndarray
-    visual: np.ndarray
+    audio: np.ndarray | None  # None while being written block by block
+    visual: np.ndarray | None
     clip_id: np.ndarray
     label: np.ndarray
     class_names: list[str]
@@ -44,16 +44,22 @@ class Gallery:
         return int(self.clip_id.shape[0])
 
 
-def write_gallery(g: Gallery, path: str | os.PathLike) -> Path:
-    """Write ``g`` atomically to ``path``."""
+def write_gallery(g: Gallery, path: str | os.PathLike,
+                  chunks: Iterable[tuple[np.ndarray, np.ndarray]] | None = None) -> Path:
+    """Write ``g`` atomically to ``path``. With ``chunks`` (consecutive (k, E) audio and
+    visual embedding blocks covering the N clips in order), ``g.audio``/``g.visual`` are
+    not used and the embeddings go to the file block by block, never all in memory."""
     import h5py
 
     with atomic_output(path) as tmp:
         with h5py.File(tmp, "w") as f:
             f.attrs["schema"], f.attrs["schema_version"] = SCHEMA, SCHEMA_VERSION
             f.attrs["provenance"] = json.dumps(to_jsonable(g.provenance), sort_keys=True)
-            for key in MODALITIES:
-                f.create_dataset(key, data=np.asarray(getattr(g, key), dtype=np.float32))
+            if chunks is None:
+                for key in MODALITIES:
+                    f.create_dataset(key, data=np.asarray(getattr(g, key), dtype=np.float32))
+            else:
+                _write_chunks(f, chunks, len(g), path)
             strings = h5py.string_dtype("utf-8")
             f.create_dataset("clip_id", data=np.asarray(g.clip_id, dtype=object), dtype=strings)
             f.create_dataset("class_names", data=np.asarray(g.class_names, dtype=object),
@@ -62,6 +68,21 @@ def write_gallery(g: Gallery, path: str | os.PathLike) -> Path:
             for key, blob in g.ivfpq.items():
                 f.create_dataset(f"ivfpq_{key}", data=np.frombuffer(blob, dtype=np.uint8))
     return Path(path)
+
+
+def _write_chunks(f: Any, chunks: Iterable[tuple[np.ndarray, np.ndarray]], n: int,
+                  path: str | os.PathLike) -> None:
+    start = 0
+    for block in chunks:
+        if start == 0:
+            for key, part in zip(MODALITIES, block):
+                f.create_dataset(key, shape=(n, part.shape[1]), dtype=np.float32)
+        k = block[0].shape[0]
+        for key, part in zip(MODALITIES, block):
+            f[key][start:start + k] = part
+        start += k
+    if start != n:
+        raise AviliError(f"gallery got {start} embedded clips for {n} ids", path)
 
 
 def read_gallery(path: str | os.PathLike) -> Gallery:

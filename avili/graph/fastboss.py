@@ -31,35 +31,16 @@ class _BossTree(_Tree):
     """A grow-shrink tree whose leaf scores are causal-learn's exact values."""
 
     def walk(self, pos: list[int], k: int) -> tuple[float, list[int], list[int]]:
-        """Trace with the prefix ``{a: pos[a] < k}``; returns (score, parents, scanned),
-        ``scanned`` every add the walk looked at (the only vertices whose entering or
-        leaving the prefix can change the result)."""
-        node, parents, scanned = self.root, [], []
-        while True:
-            if node.adds is None:
-                self._grow(node, parents)
-            idx = 0
-            for add in node.adds:
-                if pos[add] < k:
-                    break
-                idx += 1
-            else:
-                scanned.extend(node.adds)
-                break
-            scanned.extend(node.adds[:idx + 1])
-            parents.append(add)
-            child = node.children[idx]
-            if child is None:
-                child = node.children[idx] = _Node(node, idx, node.scores[idx])
-            node = child
-        if node.remove is None:
-            path = parents[:]
-            self._shrink(node, parents)
-            node.best = self._exact_best(node, path)
-        else:
-            for r in node.remove:
-                parents.remove(r)
-        return node.best, parents, scanned
+        """Trace with the prefix ``{a: pos[a] < k}``; returns (score, parents, scanned)
+        (see :meth:`_Tree.trace`)."""
+        parents, scanned = [], []
+        score = self.trace(pos, k, parents, scanned)
+        return score, parents, scanned
+
+    def _shrink(self, node: _Node, parents: list[int]) -> None:
+        path = parents[:]
+        super()._shrink(node, parents)
+        node.best = self._exact_best(node, path)
 
     def _exact_best(self, node: _Node, path: list[int]) -> float:
         """The leaf's score as causal-learn computes it: its grow score uses the parents in

@@ -76,9 +76,12 @@ class _Tree:
         for r in node.remove:
             parents.remove(r)
 
-    def trace(self, pos: list[int], k: int, parents: list[int]) -> float:
+    def trace(self, pos: list[int], k: int, parents: list[int],
+              scanned: list[int] | None = None) -> float:
         """Best parent set among the nodes at positions < ``k`` (``pos[v]`` is v's
-        position), appended to ``parents`` (empty on entry); returns its score."""
+        position), appended to ``parents`` (empty on entry); returns its score. ``scanned``,
+        when given, receives every add the walk looked at: the only vertices whose entering
+        or leaving the prefix can change the result."""
         node = self.root
         while True:
             if node.adds is None:
@@ -89,7 +92,11 @@ class _Tree:
                     break
                 idx += 1
             else:
+                if scanned is not None:
+                    scanned.extend(node.adds)
                 break
+            if scanned is not None:
+                scanned.extend(node.adds[:idx + 1])
             parents.append(add)
             child = node.children[idx]
             if child is None:

@@ -16,12 +16,12 @@ from avili.artifacts import atomic_output, file_sha256, ids_sha256, provenance
 from avili.config import (DistillConfig, EvalConfig, GraphConfig, ImportConfig,
                           SyntheticConfig, TeachConfig, VideoConfig)
 from avili.data.lazy import read_for_training
-from avili.data.schema import read_dataset, write_dataset
+from avili.data.schema import write_dataset
 from avili.data.softlabels import align_to_dataset, load_soft_labels, save_soft_labels
 from avili.errors import AviliError
 from avili.graph.graphfile import check_classes, load_graph, save_graph
 from avili.progress import Progress
-from avili.students import load_student, student_and_data  # noqa: F401 (part of the API)
+from avili.students import load_student, students_and_data  # noqa: F401 (part of the API)
 
 PathLike = str | os.PathLike
 
@@ -97,8 +97,11 @@ def teach(data: PathLike, cfg: TeachConfig, out: PathLike, soft_out: PathLike,
 def _harvest_quality(soft: Any, data: PathLike) -> dict[str, Any] | None:
     """Precision and recall of the harvested modality labels against the dataset's
     per-modality event truth, on the test split (a report, read after training; None
-    without event keys)."""
-    ds = read_dataset(data, events=True)
+    without event keys). The features stay on disk: only labels, splits and events are
+    read (a memory budget of 0)."""
+    from avili.data.lazy import open_dataset
+
+    ds = open_dataset(data, max_memory=0, events=True)
     if ds.audio_events is None or ds.visual_events is None:
         return None
     rows, out = ds.indices("test"), {}
@@ -189,27 +192,30 @@ def evaluate(model_path: PathLike, data: PathLike, cfg: EvalConfig,
 
 def compare(model_paths: Sequence[PathLike], data: PathLike, cfg: EvalConfig,
             save_embeddings: PathLike | None = None, plot_dir: PathLike | None = None,
-            soft: PathLike | None = None) -> dict[str, Any]:
+            soft: PathLike | None = None, diagnose: tuple | None = None) -> dict[str, Any]:
     """Evaluate several students on the same split; every model after the first also gets
     its differences to the first, with paired bootstrap 95% CIs over the same queries.
     ``save_embeddings`` keeps the first model's; ``plot_dir`` gets PNGs
-    (:func:`_plots`); ``soft`` supplies the harvested labels of ``--relevance harvested``."""
-    from avili.evaluate import differences, direction_metrics, embed, summarize
+    (:func:`_plots`); ``soft`` supplies the harvested labels of ``--relevance harvested``;
+    ``diagnose`` = (graph, soft labels, DiagnoseConfig) adds the false-negative diagnostic
+    (:func:`diagnose_graph`) on the same embeddings, as ``"diagnostic"``."""
+    from avili.evaluate import differences, direction_metrics, summarize
 
     if not model_paths:
         raise AviliError("give at least one --model")
     if cfg.map_variant not in ("standard", "cumulative"):
         raise AviliError(f"unknown --map-variant {cfg.map_variant!r}; expected standard or "
                          "cumulative")
-    rows, base, seen = [], None, []
-    for path in model_paths:
-        model, ds = student_and_data(path, data, cfg.relevance == "events",
-                                     int(cfg.max_memory_mb * 2**20) or None)
-        part = ds.subset(cfg.split)
-        audio, visual = embed(model, part)
-        seen.append((path, audio, visual, part))
-        stats = direction_metrics(audio, visual, part, cfg,
-                                  _harvested(soft, ds, cfg.split, data) if soft else None)
+    if diagnose is not None and len(model_paths) < 2:
+        raise AviliError("--diagnose-graph compares models: give at least two --model")
+    ds, part, seen = _embedded(model_paths, data, cfg.split, cfg.relevance == "events",
+                               int(cfg.max_memory_mb * 2**20) or None)
+    harvested = _harvested(soft, ds, cfg.split, data) if soft else None
+    diagnostic = (None if diagnose is None else  # before any file is written
+                  _diagnostic(ds, part, seen, data, *diagnose, cfg.split))
+    rows, base = [], None
+    for path, audio, visual in seen:
+        stats = direction_metrics(audio, visual, part, cfg, harvested)
         row = {"model": str(path), "data": str(data), "split": cfg.split,
                "relevance": cfg.relevance, "map_variant": cfg.map_variant,
                **summarize(stats, part, cfg)}
@@ -220,9 +226,23 @@ def compare(model_paths: Sequence[PathLike], data: PathLike, cfg: EvalConfig,
         else:
             row.update(differences(stats, base, cfg))
         rows.append(row)
-    plots = _plots(seen, cfg, plot_dir) if plot_dir is not None else []
-    return {"split": cfg.split, "relevance": cfg.relevance, "baseline": str(model_paths[0]),
-            "models": rows, "plots": plots}
+    out = {"split": cfg.split, "relevance": cfg.relevance, "baseline": str(model_paths[0]),
+           "models": rows,
+           "plots": _plots(seen, part, cfg, plot_dir) if plot_dir is not None else []}
+    if diagnostic is not None:
+        out["diagnostic"] = diagnostic
+    return out
+
+
+def _embedded(model_paths: Sequence[PathLike], data: PathLike, split: str, events: bool,
+              max_memory: int | None = None) -> tuple[Any, Any, list[tuple]]:
+    """The dataset (read once), its ``split``, and (path, audio, visual) embeddings
+    (n, E) of that split for each model."""
+    from avili.evaluate import embed
+
+    models, ds = students_and_data(model_paths, data, events, max_memory)
+    part = ds.subset(split)
+    return ds, part, [(path, *embed(model, part)) for path, model in zip(model_paths, models)]
 
 
 def _harvested(soft_path: PathLike, ds: Any, split: str, data: PathLike
@@ -236,7 +256,7 @@ def _harvested(soft_path: PathLike, ds: Any, split: str, data: PathLike
     return soft.audio_labels[rows], soft.visual_labels[rows]
 
 
-def _plots(seen: list, cfg: EvalConfig, plot_dir: PathLike) -> list[str]:
+def _plots(seen: list, part: Any, cfg: EvalConfig, plot_dir: PathLike) -> list[str]:
     """PNGs in ``plot_dir``: mean precision-recall curves per direction (``pr_a2v.png``,
     ``pr_v2a.png``), val mAP per training epoch (``training.png``) and a t-SNE map per
     model (``tsne_<model file stem>.png``). Returns the paths written."""
@@ -247,13 +267,13 @@ def _plots(seen: list, cfg: EvalConfig, plot_dir: PathLike) -> list[str]:
     from avili.evaluate import mean_pr_curves, tsne_map
 
     out, labels = Path(plot_dir), [Path(p).stem for p, *_ in seen]
-    curves = [mean_pr_curves(a, v, part, cfg) for _, a, v, part in seen]
+    curves = [mean_pr_curves(a, v, part, cfg) for _, a, v in seen]
     written = [plots.pr_curves({lab: c[d] for lab, c in zip(labels, curves)}, d,
                                out / f"pr_{d}.png") for d in ("a2v", "v2a")]
     histories = {lab: load_checkpoint(p, "student")["history"] for lab, (p, *_) in
                  zip(labels, seen)}
     written.append(plots.training_curves(histories, out / "training.png"))
-    for lab, (_, a, v, part) in zip(labels, seen):
+    for lab, (_, a, v) in zip(labels, seen):
         points, label, side = tsne_map(a, v, part.label, seed=cfg.seed)
         written.append(plots.embedding_map(points, label, side, part.class_names,
                                            f"t-SNE of {lab} embeddings ({cfg.split} split)",
@@ -266,23 +286,24 @@ def diagnose_graph(model_paths: Sequence[PathLike], data: PathLike, graph_path: 
     """The false-negative diagnostic (:mod:`avili.diagnose`) of several students on one
     split: how much closer each later model holds the graph-linked clip pairs than the
     first, with a random-pair control. ``cfg`` is a :class:`avili.diagnose.DiagnoseConfig`."""
-    from avili.diagnose import diagnose
-    from avili.evaluate import embed
-
     if len(model_paths) < 2:
         raise AviliError("--diagnose-graph compares models: give at least two --model")
-    embeddings, part = [], None
-    for path in model_paths:
-        model, ds = student_and_data(path, data, events=False)
-        part = ds.subset(split)
-        embeddings.append(embed(model, part))
+    ds, part, seen = _embedded(model_paths, data, split, events=False)
+    return _diagnostic(ds, part, seen, data, graph_path, soft_path, cfg, split)
+
+
+def _diagnostic(ds: Any, part: Any, seen: list[tuple], data: PathLike, graph_path: PathLike,
+                soft_path: PathLike, cfg: Any, split: str) -> dict[str, Any]:
+    from avili.diagnose import diagnose
+
     graph = load_graph(graph_path)
     check_classes(graph, part.class_names, data)
     soft = align_to_dataset(load_soft_labels(soft_path), ds.clip_id, ds.class_names, data)
     rows = ds.indices(split)
-    result = diagnose(graph, (soft.audio[rows], soft.visual[rows]), part.label, embeddings, cfg)
+    result = diagnose(graph, (soft.audio[rows], soft.visual[rows]), part.label,
+                      [(a, v) for _, a, v in seen], cfg)
     return {"graph": str(graph_path), "soft": str(soft_path), "split": split,
-            "models": [str(p) for p in model_paths], **result}
+            "models": [str(p) for p, *_ in seen], **result}
 
 
 def _save_embeddings(path: PathLike, audio: np.ndarray, visual: np.ndarray, part: Any) -> None:

@@ -248,7 +248,7 @@ def evaluate(
     cfg = EvalConfig(split=split, relevance=relevance.value, ci=ci or len(model) > 1,
                      map_variant=map_variant.value, chunk=chunk, seed=seed,
                      max_memory_mb=max_memory)
-    diag = None
+    diagnose = None
     if diagnose_graph is not None:
         from avili.diagnose import DiagnoseConfig
 
@@ -256,13 +256,13 @@ def evaluate(
             from avili.errors import AviliError
 
             raise AviliError("--diagnose-graph needs --soft (the teacher's soft labels)")
-        diag = api.diagnose_graph(model, data, diagnose_graph, soft, split,
-                                  DiagnoseConfig(top_edges=top_edges, tau=tau, seed=seed))
+        diagnose = (diagnose_graph, soft, DiagnoseConfig(top_edges=top_edges, tau=tau,
+                                                         seed=seed))
     s = api.compare(model, data, cfg, save_embeddings, plot,
-                    soft if relevance == Relevance.harvested else None)
+                    soft if relevance == Relevance.harvested else None, diagnose)
+    diag = s.get("diagnostic")
     if as_json:
-        out = s if len(model) > 1 else s["models"][0]
-        _emit({**out, "diagnostic": diag} if diag else out, True, "")
+        _emit(s if len(model) > 1 else s["models"][0], True, "")
         return
     from avili.report import comparison_grid, diagnostic_grid, metrics_grid, per_class_grid
 

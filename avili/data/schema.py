@@ -190,7 +190,7 @@ def _read_open(f: Any, path: Path, events: bool, features: Any = None) -> Datase
     if events:
         for key in EVENT_KEYS:
             if key in f:
-                setattr(ds, key, f[key][()].astype(np.uint8))
+                setattr(ds, key, _numeric(f, key, np.uint8, path))
     validate(ds, path)
     return ds
 

@@ -114,3 +114,15 @@ def test_the_valid_base_reads(tmp_path):
         for k, v in valid_content().items():
             f[k] = v
     assert len(read_dataset(tmp_path / "x.h5")) == 6  # the corruptions start from a valid file
+
+
+def test_text_event_keys_are_refused_cleanly(tmp_path):
+    import pytest
+
+    with h5py.File(tmp_path / "x.h5", "w") as f:
+        f.attrs["schema"], f.attrs["schema_version"] = SCHEMA, SCHEMA_VERSION
+        for k, v in valid_content().items():
+            f[k] = v
+        f["audio_events"] = np.full((6, 2), b"abc")
+    with pytest.raises(AviliError, match="'audio_events' must be numeric"):
+        read_dataset(tmp_path / "x.h5")

@@ -172,18 +172,3 @@ def bootstrap_ci(values: np.ndarray, baseline: np.ndarray | None = None, samples
     tail = (1 - level) / 2 * 100
     lo, hi = np.percentile(means, [tail, 100 - tail])
     return float(lo), float(hi)
-
-
-def cross_modal_map(audio: np.ndarray, visual: np.ndarray, rel_a2v: np.ndarray,
-                    rel_v2a: np.ndarray) -> dict[str, float]:
-    """Standard mAP both ways with cosine scores (training's model selection).
-
-    audio (N, E) and visual (N, E) L2-normalized embeddings of the same N clips;
-    rel_a2v (N, N) bool: visual item m is relevant to audio query n; rel_v2a likewise.
-    """
-    ap_a = chunked_metrics(audio, visual, lambda i, j: rel_a2v[i:j], ks=())["AP"]
-    ap_v = chunked_metrics(visual, audio, lambda i, j: rel_v2a[i:j], ks=())["AP"]
-    a2v, v2a = nan_mean(ap_a), nan_mean(ap_v)
-    return {"a2v_mAP": a2v, "v2a_mAP": v2a, "avg_mAP": (a2v + v2a) / 2,
-            "queries": int(audio.shape[0]),
-            "queries_without_relevant": int(np.isnan(ap_a).sum() + np.isnan(ap_v).sum())}

@@ -34,3 +34,20 @@ def test_summary_keys_and_per_class(tiny):
     for c, name in enumerate(ds.class_names):
         mine = stats["a2v"]["AP"][ds.label == c]
         assert out["per_class_AP"][name]["a2v"] == pytest.approx(np.nanmean(mine))
+
+
+def test_summary_counts_queries_without_relevant():
+    from avili.data.schema import Dataset
+    from avili.metrics import chunked_metrics
+
+    emb = np.eye(3, dtype=np.float32)
+    rel = np.eye(3, dtype=bool)
+    rel[2, 2] = False
+    stats = {"a2v": chunked_metrics(emb, emb, lambda i, j: rel[i:j]),
+             "v2a": chunked_metrics(emb, emb, lambda i, j: np.eye(3, dtype=bool)[i:j])}
+    part = Dataset(audio=emb, visual=emb, label=np.array([0, 1, 1]),
+                   split=np.array(["test"] * 3), clip_id=np.array(["a", "b", "c"]),
+                   class_names=["x", "y"])
+    out = summarize(stats, part, EvalConfig())
+    assert out["a2v_mAP"] == pytest.approx(1.0) and out["v2a_mAP"] == pytest.approx(1.0)
+    assert out["queries_without_relevant"] == 1

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score
 
-from avili.metrics import average_precision, cross_modal_map, mean_average_precision
+from avili.metrics import average_precision, mean_average_precision
 
 
 def sklearn_ap(scores: np.ndarray, relevant: np.ndarray) -> np.ndarray:
@@ -47,15 +47,6 @@ def test_chunks_do_not_change_map():
     small, ap_small = mean_average_precision(scores, relevant, chunk=5)
     assert full == small
     np.testing.assert_array_equal(ap_full, ap_small)
-
-
-def test_cross_modal_map_counts_queries_without_relevant():
-    emb = np.eye(3, dtype=np.float32)
-    rel = np.eye(3, dtype=bool)
-    rel[2, 2] = False
-    out = cross_modal_map(emb, emb, rel, np.eye(3, dtype=bool))
-    assert out["a2v_mAP"] == pytest.approx(1.0) and out["v2a_mAP"] == pytest.approx(1.0)
-    assert out["queries_without_relevant"] == 1
 
 
 def published_loop(scores: np.ndarray, relevant: np.ndarray, cumulative: bool) -> list:

@@ -22,24 +22,21 @@ def retrieve(model_path: PathLike, data: PathLike, query: str, k: int = 10,
     """Top-k cross-modal search for one clip id. The gallery is ``split`` (default: the
     query clip's own split), in the other modality. Scores are cosine similarities."""
     from avili.evaluate import embed
+    from avili.index import check_k, ranked_hits, sides
     from avili.retrieval import exact_topk
 
-    if k < 1:
-        raise AviliError(f"--k must be at least 1, got {k}")
-    if direction not in ("a2v", "v2a"):
-        raise AviliError(f"unknown direction {direction!r}; expected a2v or v2a")
+    check_k(k)
+    q_side, g_side = sides(direction)
     model, ds = student_and_data(model_path, data, events=False)
     where = np.flatnonzero(ds.clip_id == query)
     if where.size == 0:
         raise AviliError(f"query clip id {query!r} is not in the dataset", data)
     row = int(where[0])
     gallery = ds.subset(split or str(ds.split[row]))
-    qa, qv = embed(model, ds.take(where[:1]))
-    ga, gv = embed(model, gallery)
-    scores, top = exact_topk(qa if direction == "a2v" else qv, gv if direction == "a2v" else ga, k)
-    hits = [{"rank": r + 1, "clip_id": str(gallery.clip_id[i]),
-             "class": gallery.class_names[int(gallery.label[i])], "score": float(s)}
-            for r, (s, i) in enumerate(zip(scores[0], top[0]))]
+    query_emb = dict(zip(("audio", "visual"), embed(model, ds.take(where[:1]))))
+    gallery_emb = dict(zip(("audio", "visual"), embed(model, gallery)))
+    scores, top = exact_topk(query_emb[q_side], gallery_emb[g_side], k)
+    hits = ranked_hits(scores, top, gallery.clip_id, gallery.label, gallery.class_names)[0]
     return {"query": query, "query_class": ds.class_names[int(ds.label[where[0]])],
             "direction": direction, "gallery_size": len(gallery), "hits": hits}
 

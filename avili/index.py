@@ -58,10 +58,23 @@ def clip_queries(g: Gallery, ids: list[str], direction: str) -> np.ndarray:
     return getattr(g, sides(direction)[0])[[where[c] for c in ids]]
 
 
+def check_k(k: int) -> None:
+    if k < 1:
+        raise AviliError(f"--k must be at least 1, got {k}")
+
+
+def ranked_hits(scores: np.ndarray, idx: np.ndarray, clip_id: np.ndarray, label: np.ndarray,
+                class_names: list[str]) -> list[list[dict[str, Any]]]:
+    """Per query, from (Q, k) scores and gallery rows: hits with rank, clip_id, class and
+    score; rows < 0 (faiss found fewer than k) are left out."""
+    return [[{"rank": r + 1, "clip_id": str(clip_id[i]), "class": class_names[int(label[i])],
+              "score": float(s)} for r, (s, i) in enumerate(zip(row_s, row_i)) if i >= 0]
+            for row_s, row_i in zip(scores, idx)]
+
+
 def search(g: Gallery, queries: np.ndarray, cfg: SearchConfig) -> list[list[dict[str, Any]]]:
     """Ranked hits (rank, clip_id, class, score) for each of ``queries`` (Q, E)."""
-    if cfg.k < 1:
-        raise AviliError(f"--k must be at least 1, got {cfg.k}")
+    check_k(cfg.k)
     gallery_side = sides(cfg.direction)[1]
     vectors = getattr(g, gallery_side)
     if queries.shape[1] != vectors.shape[1]:
@@ -74,10 +87,7 @@ def search(g: Gallery, queries: np.ndarray, cfg: SearchConfig) -> list[list[dict
         scores, idx = ivfpq_topk(g.ivfpq[gallery_side], queries, cfg.k, cfg.nprobe)
     else:
         scores, idx = exact_topk(queries, vectors, cfg.k, cfg.memory_mb)
-    return [[{"rank": r + 1, "clip_id": str(g.clip_id[i]),
-              "class": g.class_names[int(g.label[i])], "score": float(s)}
-             for r, (s, i) in enumerate(zip(row_s, row_i)) if i >= 0]
-            for row_s, row_i in zip(scores, idx)]
+    return ranked_hits(scores, idx, g.clip_id, g.label, g.class_names)
 
 
 def read_query_features(path: str | os.PathLike) -> np.ndarray:

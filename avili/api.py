@@ -15,7 +15,7 @@ import numpy as np
 from avili.artifacts import atomic_output, file_sha256, ids_sha256, provenance
 from avili.config import (DistillConfig, EvalConfig, GraphConfig, ImportConfig,
                           SyntheticConfig, TeachConfig, VideoConfig)
-from avili.data.lazy import read_for_training
+from avili.data.lazy import budget_bytes, open_for_training
 from avili.data.schema import write_dataset
 from avili.data.softlabels import align_to_dataset, load_soft_labels, save_soft_labels
 from avili.errors import AviliError
@@ -26,17 +26,31 @@ from avili.students import load_student, students_and_data  # noqa: F401 (part o
 PathLike = str | os.PathLike
 
 
-def extract_synthetic(cfg: SyntheticConfig, out: PathLike, planted_out: PathLike
-                      ) -> dict[str, Any]:
-    """Generate the synthetic benchmark; write the dataset (HDF5) and planted graph (NPZ)."""
-    from avili.data.synthetic import generate
+def extract_synthetic(cfg: SyntheticConfig, out: PathLike, planted_out: PathLike,
+                      progress: Progress | None = None) -> dict[str, Any]:
+    """Generate the synthetic benchmark; write the dataset (HDF5) and planted graph (NPZ).
+    Features are generated and written chunk by chunk, so any size fits in memory."""
+    from avili.data.schema import DatasetWriter
+    from avili.data.synthetic import CHUNK, plan
+    from avili.progress import NullProgress
 
-    ds, planted = generate(cfg)
-    write_dataset(ds, out)
+    p, progress = plan(cfg), progress or NullProgress()
+    events = ("audio_events", "visual_events")
+    with DatasetWriter(out, cfg.clips, cfg.audio_dim, cfg.visual_dim, p.names,
+                       p.provenance("dataset", source="synthetic"), events) as writer:
+        progress.start("generate", -(-cfg.clips // CHUNK))
+        try:
+            for rows, part in p.chunks():
+                writer.write(rows, part.audio, part.visual, part.label, part.split,
+                             part.clip_id, **{k: getattr(part, k) for k in events})
+                progress.advance(1)
+        finally:
+            progress.stop()
+    planted = p.graph()
     save_graph(planted, planted_out)
-    counts = {s: int((ds.split == s).sum()) for s in ("train", "val", "test")}
-    return {"out": str(out), "planted": str(planted_out), "clips": len(ds),
-            "classes": ds.num_classes, "planted_links": len(planted.edges()), **counts}
+    counts = {s: int((p.split == s).sum()) for s in ("train", "val", "test")}
+    return {"out": str(out), "planted": str(planted_out), "clips": cfg.clips,
+            "classes": cfg.classes, "planted_links": len(planted.edges()), **counts}
 
 
 def import_features(source: PathLike, out: PathLike, cfg: ImportConfig,
@@ -76,15 +90,15 @@ def teach(data: PathLike, cfg: TeachConfig, out: PathLike, soft_out: PathLike,
     from avili.train.state import state_path
     from avili.train.teach import train_teacher
 
-    ds = read_for_training(data)
+    ds = open_for_training(data, budget_bytes(cfg.max_memory_mb))
     result = train_teacher(ds, cfg, progress, state_path(out), resume)
     if distributed_rank() != 0:  # under torchrun only rank 0 writes
         return {"out": str(out), "rank": distributed_rank()}
     record = provenance("teacher", cfg, {"data": data}, seed=cfg.seed,
                         clip_ids_sha256=ids_sha256(ds.clip_id.tolist()),
-                        temperatures=result.temperatures)
+                        temperatures=result.temperatures, training=result.training)
     save_checkpoint(out, "teacher", _payload(result.model, cfg, ds, result.fit,
-                                             temperatures=result.temperatures), record)
+                                             temperatures=result.temperatures, training=result.training), record)
     result.soft.provenance = {**result.soft.provenance, **record, "kind": "soft_labels",
                               "teacher": {"path": os.fspath(out), "sha256": file_sha256(out)}}
     save_soft_labels(result.soft, soft_out)
@@ -154,7 +168,7 @@ def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | 
     from avili.train.distributed import rank as distributed_rank
     from avili.train.state import state_path
 
-    ds = read_for_training(data)
+    ds = open_for_training(data, budget_bytes(cfg.max_memory_mb))
     soft_labels = g = None
     if soft is not None:
         soft_labels = align_to_dataset(load_soft_labels(soft), ds.clip_id, ds.class_names, data)
@@ -166,7 +180,7 @@ def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | 
         return {"out": str(out), "rank": distributed_rank()}
     inputs = {k: v for k, v in {"data": data, "soft": soft, "graph": graph}.items() if v}
     record = provenance("student", cfg, inputs, seed=cfg.seed,
-                        clip_ids_sha256=ids_sha256(ds.clip_id.tolist()))
+                        clip_ids_sha256=ids_sha256(ds.clip_id.tolist()), training=result.training)
     save_checkpoint(out, "student", _payload(result.model, cfg, ds, result.fit,
                                              links=result.links.tolist()), record)
     state_path(out).unlink(missing_ok=True)

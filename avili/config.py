@@ -50,6 +50,7 @@ class TeachConfig:
     dropout: float = 0.3
     align_weight: float = 1.0
     calibrate: bool = True
+    max_memory_mb: float = 0.0  # beyond this, features stream from disk; 0 = a quarter of RAM
     seed: int = 0
     device: str = "auto"
 
@@ -96,6 +97,7 @@ class DistillConfig:
     margin: float = 0.3
     lir_weight: float = 5.0
     gather: bool = True  # under torchrun: loss over the gathered global batch
+    max_memory_mb: float = 0.0  # beyond this, features stream from disk; 0 = a quarter of RAM
     seed: int = 0
     device: str = "auto"
 

@@ -3,6 +3,8 @@ checkpoint's state dict carries them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 from torch import nn
@@ -17,13 +19,36 @@ class Standardize(nn.Module):
         self.register_buffer("mean", torch.zeros(dim))
         self.register_buffer("std", torch.ones(dim))
 
-    def fit(self, x: np.ndarray) -> None:
-        """Set the statistics from (n, D) features."""
-        self.mean.copy_(torch.as_tensor(x.mean(axis=0)))
-        self.std.copy_(torch.as_tensor(x.std(axis=0)).clamp_min(1e-6))
+    def fit(self, x: Any) -> None:
+        """Set the statistics from (n, D) features (see :func:`column_moments`)."""
+        self.set(*column_moments(x))
+
+    def set(self, mean: np.ndarray, std: np.ndarray) -> None:
+        """Set the (D,) statistics."""
+        self.mean.copy_(torch.as_tensor(mean))
+        self.std.copy_(torch.as_tensor(std).clamp_min(1e-6))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return (x - self.mean) / self.std
+
+
+def column_moments(x: Any, chunk: int = 65_536) -> tuple[np.ndarray, np.ndarray]:
+    """(D,) mean and standard deviation of (n, D) features: an array, or a row source
+    whose slices ``x[a:b]`` give arrays (e.g. lazy HDF5 rows), read ``chunk`` rows at a
+    time and merged in float64 (Chan et al.'s pairwise update)."""
+    if isinstance(x, np.ndarray):
+        return x.mean(axis=0), x.std(axis=0)
+    count, mean, m2 = 0, np.zeros(x.shape[1]), np.zeros(x.shape[1])
+    for start in range(0, x.shape[0], chunk):
+        part = np.asarray(x[start:start + chunk], dtype=np.float64)
+        k, part_mean = part.shape[0], part.mean(axis=0)
+        delta = part_mean - mean
+        m2 += ((part - part_mean) ** 2).sum(axis=0) + delta**2 * count * k / (count + k)
+        mean += delta * k / (count + k)
+        count += k
+    if count == 0:
+        raise ValueError("no rows to standardize")
+    return mean.astype(np.float32), np.sqrt(m2 / count).astype(np.float32)
 
 
 def mlp(in_dim: int, hidden: int, out_dim: int, dropout: float) -> nn.Sequential:
@@ -42,7 +67,8 @@ class TwoTower(nn.Module):
         self.visual = mlp(visual_dim, hidden, out_dim, dropout)
         self.normalize = normalize
 
-    def fit_standardizers(self, audio: np.ndarray, visual: np.ndarray) -> None:
+    def fit_standardizers(self, audio: Any, visual: Any) -> None:
+        """From (n, Da) and (n, Dv) train features (arrays or row sources)."""
         self.audio[0].fit(audio)
         self.visual[0].fit(visual)
 
@@ -64,8 +90,12 @@ class FusedTeacher(nn.Module):
         super().__init__()
         self.net = mlp(audio_dim + visual_dim, hidden, classes, dropout)
 
-    def fit_standardizers(self, audio: np.ndarray, visual: np.ndarray) -> None:
-        self.net[0].fit(np.concatenate([audio, visual], axis=1))
+    def fit_standardizers(self, audio: Any, visual: Any) -> None:
+        if isinstance(audio, np.ndarray) and isinstance(visual, np.ndarray):
+            self.net[0].fit(np.concatenate([audio, visual], axis=1))
+            return
+        (ma, sa), (mv, sv) = column_moments(audio), column_moments(visual)
+        self.net[0].set(np.concatenate([ma, mv]), np.concatenate([sa, sv]))
 
     def forward(self, audio: torch.Tensor, visual: torch.Tensor
                 ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -118,3 +118,13 @@ def test_other_formats_feed_the_pipeline(kind, tmp_path):
         "--epochs", "2", "-q"])
     metrics = json.loads(ok(["eval", "--model", d / "s.pt", "--data", d / "data.h5", "--json"]))
     assert metrics["queries"] == s["splits"]["test"] and 0 < metrics["avg_mAP"] <= 1
+
+
+def test_synthetic_split_shares_and_their_limits(tmp_path):
+    out = json.loads(ok([*TINY_EXTRACT, "--val-fraction", "0.05",
+                         "--test-fraction", "0.1", "--out", tmp_path / "s.h5", "--json"]))
+    total = out["train"] + out["val"] + out["test"]
+    assert abs(out["val"] / total - 0.05) < 0.02 and abs(out["test"] / total - 0.1) < 0.02
+    fails([*TINY_EXTRACT, "--val-fraction", "0.5",
+           "--test-fraction", "0.5", "--out", tmp_path / "bad.h5"], "leave clips for train")
+    assert not (tmp_path / "bad.h5").exists()

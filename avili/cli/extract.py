@@ -55,9 +55,12 @@ def extract(
     class_names: Annotated[Optional[Path], typer.Option(
         help="Text file, one class name per line, for sources without names.",
         rich_help_panel=Imp)] = None,
-    val_fraction: Annotated[float, typer.Option(
-        help="Val share carved from train (stratified) when the source has no val split.",
-        rich_help_panel=Imp)] = 0.1,
+    val_fraction: Annotated[Optional[float], typer.Option(
+        help="Val share: of all clips with --synthetic (default 0.15); carved from train "
+             "(stratified) when an imported source has no val split (default 0.1).",
+        rich_help_panel=Imp, show_default=False)] = None,
+    test_fraction: Annotated[float, typer.Option(
+        help="Test share of all clips.", rich_help_panel=Syn)] = SyntheticConfig.test_fraction,
     chunk_rows: Annotated[int, typer.Option(help="Rows read per chunk (bounds memory).",
                                             rich_help_panel=Imp)] = 512,
     labels: Annotated[Optional[Path], typer.Option(
@@ -119,13 +122,15 @@ def extract(
             classes=num_classes, clips=clips, audio_dim=audio_dim, visual_dim=visual_dim,
             rules=min(num_classes, num_classes * (num_classes - 1) // 2) if rules is None
             else rules, orthogonal_prototypes=orthogonal_prototypes, absent_rate=absent_rate,
-            seed=seed),
-            planted_out, overwrite, as_json)
+            val_fraction=SyntheticConfig.val_fraction if val_fraction is None else val_fraction,
+            test_fraction=test_fraction, seed=seed),
+            planted_out, overwrite, as_json, quiet)
         return
     _outputs(overwrite, out)
     from avili import api
     from avili.report import extract_line
 
+    val_fraction = ImportConfig.val_fraction if val_fraction is None else val_fraction
     if source is not None:
         names = [n.strip() for item in classes or [] for n in item.split(",") if n.strip()]
         cfg = ImportConfig(classes=names or None, val_fraction=val_fraction, seed=seed,
@@ -153,12 +158,12 @@ def extract(
 
 
 def _extract_synthetic(out: Path, cfg: SyntheticConfig, planted_out: Optional[Path],
-                       overwrite: bool, as_json: bool) -> None:
+                       overwrite: bool, as_json: bool, quiet: bool) -> None:
     from avili import api
 
     planted = planted_out or out.with_name(out.stem + ".planted.npz")
     _outputs(overwrite, out, planted)
-    s = api.extract_synthetic(cfg, out, planted)
+    s = api.extract_synthetic(cfg, out, planted, _progress(quiet))
     _emit(s, as_json, f"wrote {out}: {s['clips']} clips, {s['classes']} classes (train "
                       f"{s['train']} / val {s['val']} / test {s['test']}); planted graph "
                       f"{planted} ({s['planted_links']} links)")

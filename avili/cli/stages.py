@@ -29,7 +29,7 @@ def teach(
     harvest_quantile: Annotated[float, typer.Option(help="Harvested modality labels: a "
                                 "class counts as present above this quantile of its val "
                                 "scores on other classes' clips.")] = 0.95,
-    resume: Resume = False,
+    resume: Resume = False, max_memory: MaxMemory = 0.0,
     seed: Seed = 0, device: DeviceOpt = Device.auto, quiet: Quiet = False,
     overwrite: Overwrite = False, as_json: Json = False,
 ) -> None:
@@ -49,7 +49,7 @@ def teach(
     _outputs(overwrite, out, soft)
     cfg = TeachConfig(mode=mode.value, harvest_quantile=harvest_quantile, epochs=epochs,
                       batch_size=batch_size, lr=lr, hidden=hidden, align_weight=align_weight,
-                      seed=seed, device=device.value)
+                      max_memory_mb=max_memory, seed=seed, device=device.value)
     s = api.teach(data, cfg, out, soft, _progress(quiet), resume)
     if "rank" in s:  # a torchrun rank other than 0: rank 0 reports
         return
@@ -171,6 +171,7 @@ def distill(
     epochs: int = DistillConfig.epochs, batch_size: int = DistillConfig.batch_size,
     lr: float = DistillConfig.lr, margin: float = DistillConfig.margin,
     embed_dim: int = DistillConfig.embed_dim, resume: Resume = False,
+    max_memory: MaxMemory = 0.0,
     seed: Seed = 0, device: DeviceOpt = Device.auto, quiet: Quiet = False,
     overwrite: Overwrite = False, as_json: Json = False,
 ) -> None:
@@ -188,8 +189,8 @@ def distill(
     cfg = DistillConfig(loss=loss.value, mining=mining.value, temperature=temperature,
                         fnac_weight=fnac_weight, fnac_warmup=fnac_warmup,
                         cpsp_weight=cpsp_weight, epochs=epochs, batch_size=batch_size, lr=lr,
-                        margin=margin, embed_dim=embed_dim, lir_weight=lir_weight, seed=seed,
-                        device=device.value)
+                        margin=margin, embed_dim=embed_dim, lir_weight=lir_weight,
+                        max_memory_mb=max_memory, seed=seed, device=device.value)
     s = api.distill(data, cfg, out, soft, graph, _progress(quiet), resume)
     if "rank" in s:  # a torchrun rank other than 0: rank 0 reports
         return

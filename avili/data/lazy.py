@@ -62,6 +62,28 @@ class Rows:
         return out
 
 
+class Columns:
+    """(N, D1 + D2 + ...) row sources side by side: ``cols[a:b]`` concatenates each part's
+    rows a..b-1 along axis 1 (parts: arrays or :class:`Rows`)."""
+
+    def __init__(self, *parts: Any) -> None:
+        self.parts = parts
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.parts[0].shape[0]), sum(int(p.shape[1]) for p in self.parts))
+
+    def __getitem__(self, key: slice) -> np.ndarray:
+        return np.concatenate([np.asarray(p[key]) for p in self.parts], axis=1)
+
+
+def budget_bytes(max_memory_mb: float) -> int:
+    """``--max-memory`` in MB as bytes; 0 means :func:`default_budget`."""
+    if max_memory_mb < 0:
+        raise AviliError(f"--max-memory must be >= 0, got {max_memory_mb:g} MB")
+    return int(max_memory_mb * 2**20) or default_budget()
+
+
 def physical_memory() -> int:
     """Bytes of physical memory (16 GiB where it cannot be read)."""
     try:
@@ -70,20 +92,11 @@ def physical_memory() -> int:
         return 16 << 30
 
 
-def read_for_training(path: str | os.PathLike) -> Any:
-    """The whole dataset in memory, as training needs it, or a clear refusal when its
-    features would take more than 80% of physical memory (instead of being killed)."""
-    from avili.data.schema import read_dataset
-
-    try:
-        need = feature_bytes(path)
-    except (OSError, KeyError):
-        need = 0  # read_dataset reports the problem
-    if need > 0.8 * physical_memory():
-        raise AviliError(f"training loads all features into memory: {need / 2**30:.1f} GB, "
-                         f"more than 80% of this machine's {physical_memory() / 2**30:.1f} GB; "
-                         "streamed training is not implemented yet", path)
-    return read_dataset(path, events=False)
+def open_for_training(path: str | os.PathLike, budget: int) -> Any:
+    """The dataset for ``teach``/``distill``: in memory when its features fit half of
+    ``budget`` bytes (training holds them and a copy of the train rows), else with lazy
+    :class:`Rows` that training reads in pools (:mod:`avili.train.stream`)."""
+    return open_dataset(path, budget // 2, events=False)
 
 
 def feature_bytes(path: str | os.PathLike) -> int:

@@ -123,6 +123,13 @@ def validate(ds: Dataset, path: str | os.PathLike | None = None) -> None:
                    where)
 
 
+def feature_chunks(shape: tuple[int, int]) -> tuple[int, int]:
+    """HDF5 chunk shape of an (N, D) feature array: whole rows, about 1 MiB per chunk, so
+    row spans read in streaming (:mod:`avili.data.lazy`) touch only the chunks they need."""
+    rows = max(1, min(shape[0], (1 << 20) // (4 * max(1, shape[1]))))
+    return (rows, max(1, shape[1]))
+
+
 def _check(ok: bool, message: str, path: str | os.PathLike | None) -> None:
     if not ok:
         raise AviliError(message, path)
@@ -139,8 +146,9 @@ def write_dataset(ds: Dataset, path: str | os.PathLike) -> Path:
             f.attrs["schema"] = SCHEMA
             f.attrs["schema_version"] = SCHEMA_VERSION
             f.attrs["provenance"] = dumps(ds.provenance)
-            f.create_dataset("audio", data=ds.audio.astype(np.float32))
-            f.create_dataset("visual", data=ds.visual.astype(np.float32))
+            for key in ("audio", "visual"):
+                x = getattr(ds, key)
+                f.create_dataset(key, data=x.astype(np.float32), chunks=feature_chunks(x.shape))
             f.create_dataset("label", data=ds.label.astype(np.int64))
             f.create_dataset("split", data=ds.split.astype(object), dtype=strings)
             f.create_dataset("clip_id", data=ds.clip_id.astype(object), dtype=strings)
@@ -267,8 +275,9 @@ class DatasetWriter:
         f.attrs["schema"] = SCHEMA
         f.attrs["schema_version"] = SCHEMA_VERSION
         f.attrs["provenance"] = dumps(self.provenance)
-        f.create_dataset("audio", shape=(self.n, self.dims["audio"]), dtype=np.float32)
-        f.create_dataset("visual", shape=(self.n, self.dims["visual"]), dtype=np.float32)
+        for key in ("audio", "visual"):
+            shape = (self.n, self.dims[key])
+            f.create_dataset(key, shape=shape, dtype=np.float32, chunks=feature_chunks(shape))
         f.create_dataset("label", shape=(self.n,), dtype=np.int64)
         f.create_dataset("split", shape=(self.n,), dtype=strings)
         f.create_dataset("clip_id", shape=(self.n,), dtype=strings)

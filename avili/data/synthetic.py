@@ -27,6 +27,7 @@ planted rules as a graph (weight = rule probability), so graph recovery can be s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -110,18 +111,55 @@ def class_prototypes(c: int, latent: int, orthogonal: bool, rng: np.random.Gener
     return q.T * np.sqrt(latent)
 
 
-def render(level: np.ndarray, dim: int, cfg: SyntheticConfig, rng: np.random.Generator
-           ) -> np.ndarray:
-    """(N, C) intensities -> (N, dim) float32 features through a fixed random tanh net."""
-    c, hidden = level.shape[1], 256
+CHUNK = 16_384  # clips rendered at once; large datasets stream chunk by chunk
+
+
+@dataclass
+class Renderer:
+    """One modality's fixed random network, (k, C) intensities -> (k, dim) float32
+    features, with its two noise streams: ``latent`` for the (k, latent) latent noise and
+    ``feature`` for the (k, dim) feature noise. Each stream is a generator positioned where
+    a one-shot draw of all N clips' noise would start, so rendering N clips in chunks
+    draws exactly the numbers one (N, ...) draw would."""
+
+    prototypes: np.ndarray
+    w1: np.ndarray
+    b1: np.ndarray
+    w2: np.ndarray
+    latent: np.random.Generator
+    feature: np.random.Generator
+    cfg: SyntheticConfig
+
+    def __call__(self, level: np.ndarray) -> np.ndarray:
+        k, cfg = level.shape[0], self.cfg
+        z = level @ self.prototypes + cfg.latent_noise * self.latent.standard_normal(
+            (k, self.prototypes.shape[1]))
+        x = np.tanh(z @ self.w1 + self.b1) @ self.w2
+        return (x + cfg.feature_noise * self.feature.standard_normal(x.shape)).astype(np.float32)
+
+
+def renderer(n: int, c: int, dim: int, cfg: SyntheticConfig, rng: np.random.Generator
+             ) -> Renderer:
+    """Draw one modality's network from ``rng`` and advance ``rng`` past the noise of
+    ``n`` clips (drawn and discarded in chunks), as rendering all of them at once would."""
+    hidden = 256
     latent = max(cfg.latent_dim, c) if cfg.orthogonal_prototypes else cfg.latent_dim
     prototypes = class_prototypes(c, latent, cfg.orthogonal_prototypes, rng)
     w1 = rng.standard_normal((latent, hidden)) / np.sqrt(latent)
     b1 = rng.standard_normal(hidden) * 0.1
     w2 = rng.standard_normal((hidden, dim)) / np.sqrt(hidden)
-    z = level @ prototypes + cfg.latent_noise * rng.standard_normal((level.shape[0], latent))
-    x = np.tanh(z @ w1 + b1) @ w2
-    return (x + cfg.feature_noise * rng.standard_normal(x.shape)).astype(np.float32)
+    streams = []
+    for width in (latent, dim):
+        streams.append(_copy(rng))
+        for start in range(0, n, CHUNK):
+            rng.standard_normal((min(CHUNK, n - start), width))
+    return Renderer(prototypes, w1, b1, w2, streams[0], streams[1], cfg)
+
+
+def _copy(rng: np.random.Generator) -> np.random.Generator:
+    twin = np.random.Generator(type(rng.bit_generator)())
+    twin.bit_generator.state = rng.bit_generator.state
+    return twin
 
 
 def assign_splits(label: np.ndarray, cfg: SyntheticConfig, rng: np.random.Generator
@@ -149,25 +187,69 @@ def planted_graph(rules: list[Rule], class_names: list[str]) -> Graph:
                  sign=(weight > 0).astype(np.int8))
 
 
-def generate(cfg: SyntheticConfig) -> tuple[Dataset, Graph]:
-    """The synthetic dataset and its planted graph, fully determined by ``cfg``."""
+@dataclass
+class Plan:
+    """Everything but the features, drawn up front: (N,) labels, (N,) splits, the
+    (2, N, C) intensities and each modality's :class:`Renderer`."""
+
+    cfg: SyntheticConfig
+    names: list[str]
+    rules: list[Rule]
+    label: np.ndarray
+    level: np.ndarray
+    split: np.ndarray
+    render: tuple[Renderer, Renderer]
+
+    def chunks(self, size: int = CHUNK) -> Iterator[tuple[slice, Dataset]]:
+        """(rows, the clips of those rows) for consecutive ``size``-clip chunks."""
+        n = self.label.shape[0]
+        for start in range(0, n, size):
+            rows = slice(start, min(n, start + size))
+            level = self.level[:, rows]
+            yield rows, Dataset(
+                audio=self.render[0](level[0]), visual=self.render[1](level[1]),
+                label=self.label[rows], split=self.split[rows],
+                clip_id=np.array([f"syn{self.cfg.seed}-{k:05d}"
+                                  for k in range(rows.start, rows.stop)]),
+                class_names=self.names, audio_events=(level[0] > 0).astype(np.uint8),
+                visual_events=(level[1] > 0).astype(np.uint8))
+
+    def provenance(self, kind: str, **extra: Any) -> dict[str, Any]:
+        return provenance(kind, self.cfg, rules=[vars(r) for r in self.rules], **extra)
+
+    def graph(self) -> Graph:
+        graph = planted_graph(self.rules, self.names)
+        graph.provenance = self.provenance("graph", source="planted")
+        return graph
+
+
+def plan(cfg: SyntheticConfig) -> Plan:
+    """Draw the labels, splits, intensities and networks of the dataset ``cfg`` describes
+    (memory: the (2, N, C) intensities; the features come chunk by chunk)."""
     if cfg.classes < 2 or cfg.clips < 10 * cfg.classes:
         raise AviliError(f"need at least 2 classes and 10 clips per class; got "
                          f"{cfg.classes} classes, {cfg.clips} clips")
+    if min(cfg.val_fraction, cfg.test_fraction) < 0 or cfg.val_fraction + cfg.test_fraction >= 1:
+        raise AviliError(f"val and test fractions must be >= 0 and leave clips for train; got "
+                         f"{cfg.val_fraction:g} and {cfg.test_fraction:g}")
     rng = np.random.default_rng(cfg.seed)
     names = class_names_for(cfg.classes)
     rules = plant_rules(cfg, rng)
     label = rng.integers(0, cfg.classes, cfg.clips).astype(np.int64)
     level = sample_intensities(label, rules, cfg, rng)
-    audio = render(level[0], cfg.audio_dim, cfg, rng)
-    visual = render(level[1], cfg.visual_dim, cfg, rng)
-    split = assign_splits(label, cfg, rng)
-    record = provenance("dataset", cfg, source="synthetic",
-                        rules=[vars(r) for r in rules])
-    ds = Dataset(audio=audio, visual=visual, label=label, split=split,
-                 clip_id=np.array([f"syn{cfg.seed}-{k:05d}" for k in range(cfg.clips)]),
-                 class_names=names, audio_events=(level[0] > 0).astype(np.uint8),
-                 visual_events=(level[1] > 0).astype(np.uint8), provenance=record)
-    graph = planted_graph(rules, names)
-    graph.provenance = provenance("graph", cfg, source="planted", rules=[vars(r) for r in rules])
-    return ds, graph
+    render = (renderer(cfg.clips, cfg.classes, cfg.audio_dim, cfg, rng),
+              renderer(cfg.clips, cfg.classes, cfg.visual_dim, cfg, rng))
+    return Plan(cfg, names, rules, label, level, assign_splits(label, cfg, rng), render)
+
+
+def generate(cfg: SyntheticConfig) -> tuple[Dataset, Graph]:
+    """The synthetic dataset (in memory) and its planted graph, fully determined by ``cfg``.
+    For datasets larger than memory, :func:`avili.api.extract_synthetic` writes
+    :meth:`Plan.chunks` one at a time instead."""
+    p = plan(cfg)
+    parts = [part for _, part in p.chunks()]
+    ds = Dataset(**{key: np.concatenate([getattr(part, key) for part in parts])
+                    for key in ("audio", "visual", "label", "split", "clip_id",
+                                "audio_events", "visual_events")},
+                 class_names=p.names, provenance=p.provenance("dataset", source="synthetic"))
+    return ds, p.graph()

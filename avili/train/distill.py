@@ -3,7 +3,7 @@ metric loss plus LIR. ``lir_weight = 0`` is the plain baseline (same loss, same 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from avili.config import DistillConfig
+from avili.data.lazy import budget_bytes
 from avili.data.schema import Dataset
 from avili.data.softlabels import SoftLabels
 from avili.errors import AviliError
@@ -22,6 +23,7 @@ from avili.progress import Progress
 from avili.train.distributed import World, setup, wrap
 from avili.train.loop import FitResult, fit, resolve_device, seed_everything
 from avili.train.state import Resumable
+from avili.train.stream import InMemory, Pooled, train_features
 
 
 @dataclass
@@ -31,6 +33,7 @@ class StudentResult:
     model: TwoTower
     fit: FitResult
     links: np.ndarray
+    training: dict = field(default_factory=dict)  # how features were served (stream.py)
 
 
 def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = None,
@@ -53,7 +56,11 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
     ds.indices("val")
     model = build_student(ds.audio.shape[1], ds.visual.shape[1], cfg.hidden, cfg.embed_dim,
                           cfg.dropout)
-    model.fit_standardizers(ds.audio[train], ds.visual[train])
+    xa, xv = ds.audio[train], ds.visual[train]  # arrays, or lazy rows
+    model.fit_standardizers(xa, xv)
+    features = train_features(xa, xv, device, budget_bytes(cfg.max_memory_mb),
+                              cfg.batch_size)
+    del xa, xv
     model.to(device)
     metric = build_metric_loss(cfg, ds.num_classes).to(device)
     links = np.zeros((ds.num_classes, ds.num_classes), dtype=np.float32)
@@ -61,11 +68,11 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
     if cfg.lir_weight > 0:
         links = _lir_inputs(soft, graph)
         lir = LatentInteractionRegularizer(torch.as_tensor(links)).to(device)
+    none = np.zeros((len(ds), 0), np.float32)
     t = {k: torch.as_tensor(v[train], device=device) for k, v in
-         {"audio": ds.audio, "visual": ds.visual, "label": ds.label,
-          "soft_audio": soft.audio if lir else ds.audio[:, :0],
-          "soft_visual": soft.visual if lir else ds.visual[:, :0]}.items()}
-    step = _step(wrap(model, world), world, t, metric, lir, cfg)
+         {"label": ds.label, "soft_audio": soft.audio if lir else none,
+          "soft_visual": soft.visual if lir else none}.items()}
+    step = _step(wrap(model, world), world, features, t, metric, lir, cfg)
 
     def validate() -> float:
         return evaluate_split(model, ds, "val", "label", device)["avg_mAP"]
@@ -74,23 +81,24 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     resumable = (None if state_file is None else
                  Resumable(state_file, asdict(cfg), resume, {"metric": metric}, world.main))
-    result = fit(model, step, train.size, cfg.epochs, cfg.batch_size, optimizer, validate,
+    result = fit(model, step, features.epoch, cfg.epochs, cfg.batch_size, optimizer, validate,
                  generator, progress, "distill",
                  on_epoch=lambda epoch: setattr(metric, "epoch", epoch), resumable=resumable,
                  batch_multiple=world.size)
     model.load_state_dict(result.best_state)
     model.eval()
-    return StudentResult(model=model, fit=result, links=links)
+    return StudentResult(model=model, fit=result, links=links, training=features.describe())
 
 
-def _step(trained: torch.nn.Module, world: World, t: dict[str, torch.Tensor],
-          metric: torch.nn.Module, lir: torch.nn.Module | None, cfg: DistillConfig
-          ) -> Callable[[torch.Tensor], dict[str, torch.Tensor]]:
-    """The loss terms of one global batch ``idx`` of train rows (``t``: train tensors)."""
+def _step(trained: torch.nn.Module, world: World, features: InMemory | Pooled,
+          t: dict[str, torch.Tensor], metric: torch.nn.Module, lir: torch.nn.Module | None,
+          cfg: DistillConfig) -> Callable[[torch.Tensor], dict[str, torch.Tensor]]:
+    """The loss terms of one global batch ``idx`` of train positions (``features``: their
+    features; ``t``: (n,) labels and (n, C) soft labels of the train rows)."""
 
     def step(idx: torch.Tensor) -> dict[str, torch.Tensor]:
         mine = world.shard(idx)
-        audio, visual = trained(t["audio"][mine], t["visual"][mine])
+        audio, visual = trained(*features(mine))
         if cfg.gather:  # the whole global batch, in the order the slices are gathered
             audio, visual, idx = world.gather(audio), world.gather(visual), world.global_order(idx)
         else:

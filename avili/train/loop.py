@@ -17,6 +17,7 @@ from avili.progress import NullProgress, Progress
 from avili.train.state import Resumable, load_state, save_state
 
 StepFn = Callable[[torch.Tensor], dict[str, torch.Tensor]]
+OrderFn = Callable[[int, torch.Generator], list[torch.Tensor]]
 
 
 def resolve_device(name: str) -> torch.device:
@@ -49,12 +50,13 @@ class FitResult:
     history: list[dict[str, float]] = field(default_factory=list)
 
 
-def fit(model: torch.nn.Module, step: StepFn, n_train: int, epochs: int, batch_size: int,
+def fit(model: torch.nn.Module, step: StepFn, order: OrderFn, epochs: int, batch_size: int,
         optimizer: torch.optim.Optimizer, validate: Callable[[], float],
         generator: torch.Generator, progress: Progress | None = None,
         description: str = "train", on_epoch: Callable[[int], None] | None = None,
         resumable: Resumable | None = None, batch_multiple: int = 1) -> FitResult:
-    """Train for ``epochs`` over shuffled batches of ``n_train`` rows.
+    """Train for ``epochs``; ``order(batch_size, generator)`` gives each epoch's batches
+    of train positions (:mod:`avili.train.stream`).
 
     ``step(idx)`` returns named loss terms including ``"total"``, which is minimized.
     ``validate()`` returns a score (higher is better) used to keep the best epoch.
@@ -78,7 +80,7 @@ def fit(model: torch.nn.Module, step: StepFn, n_train: int, epochs: int, batch_s
         for epoch in range(first, epochs):
             if on_epoch is not None:
                 on_epoch(epoch)
-            terms = _train_epoch(model, step, n_train, batch_size, optimizer, generator,
+            terms = _train_epoch(model, step, order(batch_size, generator), optimizer,
                                  batch_multiple)
             model.eval()
             with torch.no_grad():
@@ -96,12 +98,10 @@ def fit(model: torch.nn.Module, step: StepFn, n_train: int, epochs: int, batch_s
     return best
 
 
-def _train_epoch(model: torch.nn.Module, step: StepFn, n_train: int, batch_size: int,
-                 optimizer: torch.optim.Optimizer, generator: torch.Generator,
-                 multiple: int = 1) -> dict[str, float]:
+def _train_epoch(model: torch.nn.Module, step: StepFn, batches: list[torch.Tensor],
+                 optimizer: torch.optim.Optimizer, multiple: int = 1) -> dict[str, float]:
     model.train()
     sums: dict[str, float] = {}
-    batches = torch.randperm(n_train, generator=generator).split(batch_size)
     for idx in batches:
         idx = idx[:idx.numel() - idx.numel() % multiple]
         if idx.numel() < 2 * multiple:  # at least two rows per rank
@@ -113,7 +113,7 @@ def _train_epoch(model: torch.nn.Module, step: StepFn, n_train: int, batch_size:
         for name, value in terms.items():
             sums[name] = sums.get(name, 0.0) + float(value.detach())
     if not sums:
-        raise AviliError(f"no training batch: {n_train} training rows")
+        raise AviliError(f"no training batch: {sum(b.numel() for b in batches)} training rows")
     return {name: total / len(batches) for name, total in sums.items()}
 
 

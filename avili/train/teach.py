@@ -7,8 +7,9 @@ clip, with VALOR-style harvested modality labels (:func:`harvest`)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -16,6 +17,7 @@ from torch.nn import functional as F
 
 from avili.artifacts import ids_sha256
 from avili.config import TeachConfig
+from avili.data.lazy import Columns, budget_bytes
 from avili.data.schema import Dataset
 from avili.data.softlabels import SoftLabels
 from avili.losses import SoftLabelAlignment
@@ -25,6 +27,7 @@ from avili.progress import Progress
 from avili.train.distributed import setup, wrap
 from avili.train.loop import FitResult, fit, predict, resolve_device, seed_everything
 from avili.train.state import Resumable
+from avili.train.stream import train_features
 
 TEMPERATURE_GRID = np.exp(np.linspace(np.log(0.25), np.log(8.0), 121))
 TEACHER_MODES = ("aligned", "independent", "fused")
@@ -38,12 +41,15 @@ class TeacherResult:
     soft: SoftLabels
     temperatures: dict[str, float]
     fit: FitResult
+    training: dict = field(default_factory=dict)  # how features were served (stream.py)
 
 
 def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = None,
                   state_file: Path | None = None, resume: bool = False) -> TeacherResult:
     """Train on the train split, select the epoch by val BCE, calibrate, predict all clips.
-    ``state_file`` keeps the per-epoch training state; ``resume`` continues from it."""
+    ``state_file`` keeps the per-epoch training state; ``resume`` continues from it.
+    Features may be lazy rows (:mod:`avili.data.lazy`): training then reads them in pools
+    within ``cfg.max_memory_mb`` (:mod:`avili.train.stream`)."""
     world = setup(resolve_device(cfg.device))
     device = world.device
     generator = seed_everything(cfg.seed)
@@ -54,17 +60,21 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
     model = build_teacher(ds.audio.shape[1], ds.visual.shape[1], ds.num_classes, cfg.hidden,
                           cfg.dropout, cfg.mode)
     align_weight = cfg.align_weight if cfg.mode == "aligned" else 0.0
-    model.fit_standardizers(ds.audio[train], ds.visual[train])
+    xa, xv = ds.audio[train], ds.visual[train]  # arrays, or lazy rows
+    model.fit_standardizers(xa, xv)
+    features = train_features(xa, xv, device, budget_bytes(cfg.max_memory_mb),
+                              cfg.batch_size)
+    del xa, xv
     model.to(device)
-    xa, xv, target = _tensors(ds, train, device)
-    va, vv, vtarget = _tensors(ds, val, device)
+    target = _onehot(ds, train, device)
+    va, vv, vtarget = ds.audio[val], ds.visual[val], _onehot(ds, val, torch.device("cpu"))
     align = SoftLabelAlignment()
 
     trained = wrap(model, world)
 
     def step(idx: torch.Tensor) -> dict[str, torch.Tensor]:
         idx = world.shard(idx)  # per-clip losses: DDP's gradient average is the batch mean
-        la, lv = trained(xa[idx], xv[idx])
+        la, lv = trained(*features(idx))
         terms = {"bce_audio": F.binary_cross_entropy_with_logits(la, target[idx]),
                  "bce_visual": F.binary_cross_entropy_with_logits(lv, target[idx])}
         terms["total"] = terms["bce_audio"] + terms["bce_visual"]
@@ -74,28 +84,28 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
         return terms
 
     def validate() -> float:
-        la, lv = model(va, vv)
+        la, lv = (torch.as_tensor(x) for x in teacher_logits(model, va, vv, device).values())
         return -float(F.binary_cross_entropy_with_logits(la, vtarget)
                       + F.binary_cross_entropy_with_logits(lv, vtarget))
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     resumable = (None if state_file is None else
                  Resumable(state_file, asdict(cfg), resume, save=world.main))
-    result = fit(model, step, train.size, cfg.epochs, cfg.batch_size, optimizer, validate,
+    result = fit(model, step, features.epoch, cfg.epochs, cfg.batch_size, optimizer, validate,
                  generator, progress, "teach", resumable=resumable, batch_multiple=world.size)
     model.load_state_dict(result.best_state)
     model.eval()
     soft, temps = soft_labels(model, ds, device, cfg.calibrate)
     soft.audio_labels, soft.visual_labels, thresholds = harvest(soft, ds, cfg.harvest_quantile)
     soft.provenance["harvest"] = {"quantile": cfg.harvest_quantile, "thresholds": thresholds}
-    return TeacherResult(model=model, soft=soft, temperatures=temps, fit=result)
+    return TeacherResult(model=model, soft=soft, temperatures=temps, fit=result,
+                         training=features.describe())
 
 
-def _tensors(ds: Dataset, idx: np.ndarray, device: torch.device
-             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    onehot = np.eye(ds.num_classes, dtype=np.float32)[ds.label[idx]]
-    return (torch.as_tensor(ds.audio[idx], device=device),
-            torch.as_tensor(ds.visual[idx], device=device), torch.as_tensor(onehot, device=device))
+def _onehot(ds: Dataset, idx: np.ndarray, device: torch.device) -> torch.Tensor:
+    """(n, C) float32 one-hot annotated labels of rows ``idx``."""
+    return torch.as_tensor(np.eye(ds.num_classes, dtype=np.float32)[ds.label[idx]],
+                           device=device)
 
 
 def calibrate_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
@@ -111,14 +121,15 @@ def calibrate_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     return best
 
 
-def teacher_logits(model: torch.nn.Module, ds: Dataset, device: torch.device
+def teacher_logits(model: torch.nn.Module, audio: Any, visual: Any, device: torch.device
                    ) -> dict[str, np.ndarray]:
-    """{modality: (N, C) logits} for every clip of ``ds``."""
+    """{modality: (N, C) logits} of (N, Da) audio and (N, Dv) visual features (arrays or
+    lazy rows, read in batches)."""
     if isinstance(model, FusedTeacher):
-        both = predict(model.net, np.concatenate([ds.audio, ds.visual], axis=1), device)
+        both = predict(model.net, Columns(audio, visual), device)
         return {"audio": both, "visual": both}
-    return {m: predict(lambda x: model.encode(x, m), getattr(ds, m), device)
-            for m in ("audio", "visual")}
+    return {m: predict(lambda x: model.encode(x, m), x, device)
+            for m, x in (("audio", audio), ("visual", visual))}
 
 
 def harvest(soft: SoftLabels, ds: Dataset, quantile: float = 0.95
@@ -148,7 +159,7 @@ def soft_labels(model: torch.nn.Module, ds: Dataset, device: torch.device,
     val = ds.indices("val")
     out: dict[str, np.ndarray] = {}
     temps: dict[str, float] = {}
-    raw = teacher_logits(model, ds, device)
+    raw = teacher_logits(model, ds.audio, ds.visual, device)
     for modality in ("audio", "visual"):
         logits = raw[modality]
         temps[modality] = calibrate_temperature(logits[val], ds.label[val]) if calibrate else 1.0

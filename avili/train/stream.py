@@ -1,0 +1,126 @@
+"""Train-split features for the training step: in memory, or streamed from HDF5 in pools.
+
+Both sources give :func:`avili.train.loop.fit` an epoch order (``epoch``) and the
+training step the features of a batch of train positions (``source(idx)``).
+
+:class:`InMemory` holds the train rows as tensors; an epoch is a seeded permutation of
+them cut into batches (the order avili has always used).
+
+:class:`Pooled` serves datasets larger than the memory budget. The train rows are cut
+into blocks of ``block`` consecutive rows; an epoch permutes the blocks, groups them into
+pools of at most ``pool`` rows, and shuffles the rows within each pool. Every batch lies in
+one pool, and only one pool's features are in memory at a time: a pool is read from the
+file (block by block, each a contiguous span) when its first batch arrives. Batches mix
+``pool / block`` random blocks rather than the whole split, and the last batch of each
+pool may be short, so the order (and the result) differs from the in-memory one; it is
+seeded and reproducible the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from avili.errors import AviliError
+
+BLOCK_ROWS = 4096  # consecutive train rows read together
+POOL_SHARE = 0.5  # of the memory budget, for the pool's features
+
+
+class InMemory:
+    """Train features (n, Da) and (n, Dv) as tensors on ``device``."""
+
+    streamed = False
+
+    def __init__(self, audio: np.ndarray, visual: np.ndarray, device: torch.device) -> None:
+        self.audio = torch.as_tensor(audio, device=device)
+        self.visual = torch.as_tensor(visual, device=device)
+
+    def epoch(self, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
+        """Batches of (<= batch_size,) train positions: a seeded permutation of all."""
+        return list(torch.randperm(self.audio.shape[0], generator=generator).split(batch_size))
+
+    def __call__(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(b, Da) audio and (b, Dv) visual features of train positions ``idx`` (b,)."""
+        return self.audio[idx], self.visual[idx]
+
+    def describe(self) -> dict[str, Any]:
+        return {"streamed": False}
+
+
+class Pooled:
+    """Train features read lazily: ``audio``/``visual`` are (n, D) row sources whose slices
+    ``x[a:b]`` read rows a..b-1 (e.g. :class:`avili.data.lazy.Rows`)."""
+
+    streamed = True
+
+    def __init__(self, audio: Any, visual: Any, device: torch.device, pool: int,
+                 block: int = BLOCK_ROWS) -> None:
+        self.audio, self.visual, self.device = audio, visual, device
+        self.n = int(audio.shape[0])
+        self.block = max(1, min(block, pool))
+        self.per_pool = max(1, pool // self.block)
+        self.blocks = -(-self.n // self.block)
+        self.pool_of = np.zeros(self.blocks, dtype=np.int64)
+        self.loaded: int | None = None
+        self.positions = self.features = None
+
+    def epoch(self, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
+        """Batches of train positions, pool after pool (see the module docstring)."""
+        batches: list[torch.Tensor] = []
+        for p, members in enumerate(torch.randperm(self.blocks, generator=generator)
+                                    .split(self.per_pool)):
+            self.pool_of[members.numpy()] = p
+            rows = torch.cat([self._span(int(b)) for b in members])
+            batches += rows[torch.randperm(rows.numel(), generator=generator)].split(batch_size)
+        self.loaded = None  # pool numbers are per epoch
+        return batches
+
+    def _span(self, b: int) -> torch.Tensor:
+        return torch.arange(b * self.block, min(self.n, (b + 1) * self.block))
+
+    def __call__(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(b, Da) audio and (b, Dv) visual features of train positions ``idx`` (b,), all
+        in one pool; reads that pool first when it is not the one in memory."""
+        pool = int(self.pool_of[int(idx[0]) // self.block])
+        if pool != self.loaded:
+            self._load(pool)
+        local = torch.searchsorted(self.positions, idx.cpu()).to(self.device)
+        return self.features[0][local], self.features[1][local]
+
+    def _load(self, pool: int) -> None:
+        self.features = None  # free the previous pool before reading the next
+        members = np.flatnonzero(self.pool_of == pool)  # increasing: the file's order
+        self.positions = torch.cat([self._span(int(b)) for b in members])
+        out = [np.empty((self.positions.numel(), x.shape[1]), np.float32)
+               for x in (self.audio, self.visual)]
+        at = 0
+        for b in members:
+            start, stop = int(b) * self.block, min(self.n, (int(b) + 1) * self.block)
+            for arr, source in zip(out, (self.audio, self.visual)):
+                arr[at:at + stop - start] = source[start:stop]
+            at += stop - start
+        self.features = tuple(torch.as_tensor(arr, device=self.device) for arr in out)
+        self.loaded = pool
+
+    def describe(self) -> dict[str, Any]:
+        return {"streamed": True, "pool_rows": self.per_pool * self.block,
+                "block_rows": self.block}
+
+
+def train_features(audio: Any, visual: Any, device: torch.device, budget: int,
+                   batch_size: int) -> InMemory | Pooled:
+    """The train features (n, Da) and (n, Dv): :class:`InMemory` for arrays, else
+    :class:`Pooled` with pools of ``POOL_SHARE * budget`` bytes, each mixing at least
+    eight blocks where the pool allows. A pool must hold four batches."""
+    if isinstance(audio, np.ndarray) and isinstance(visual, np.ndarray):
+        return InMemory(audio, visual, device)
+    row = 4 * (audio.shape[1] + visual.shape[1])
+    pool, least = int(POOL_SHARE * budget) // row, 4 * batch_size
+    if pool < least:
+        raise AviliError(f"--max-memory {budget / 2**20:g} MB is too small to stream these "
+                         f"features: a pool of four batches ({least} rows) needs "
+                         f"{least * row / POOL_SHARE / 2**20:.2f} MB")
+    return Pooled(audio, visual, device, pool, min(BLOCK_ROWS, max(1, pool // 8)))

@@ -16,7 +16,6 @@ from avili.artifacts import atomic_output, file_sha256, ids_sha256, provenance
 from avili.config import (DistillConfig, EvalConfig, GraphConfig, ImportConfig,
                           SyntheticConfig, TeachConfig, VideoConfig)
 from avili.data.lazy import budget_bytes, open_for_training
-from avili.data.schema import write_dataset
 from avili.data.softlabels import align_to_dataset, load_soft_labels, save_soft_labels
 from avili.errors import AviliError
 from avili.graph.graphfile import check_classes, load_graph, save_graph

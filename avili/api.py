@@ -29,7 +29,7 @@ def extract_synthetic(cfg: SyntheticConfig, out: PathLike, planted_out: PathLike
                       progress: Progress | None = None) -> dict[str, Any]:
     """Generate the synthetic benchmark; write the dataset (HDF5) and planted graph (NPZ).
     Features are generated and written chunk by chunk, so any size fits in memory."""
-    from avili.data.schema import DatasetWriter
+    from avili.data.schema import DatasetWriter, split_counts
     from avili.data.synthetic import CHUNK, plan
     from avili.progress import NullProgress
 
@@ -47,9 +47,9 @@ def extract_synthetic(cfg: SyntheticConfig, out: PathLike, planted_out: PathLike
             progress.stop()
     planted = p.graph()
     save_graph(planted, planted_out)
-    counts = {s: int((p.split == s).sum()) for s in ("train", "val", "test")}
     return {"out": str(out), "planted": str(planted_out), "clips": cfg.clips,
-            "classes": cfg.classes, "planted_links": len(planted.edges()), **counts}
+            "classes": cfg.classes, "planted_links": len(planted.edges()),
+            **split_counts(p.split)}
 
 
 def import_features(source: PathLike, out: PathLike, cfg: ImportConfig,

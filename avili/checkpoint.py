@@ -12,6 +12,7 @@ feature standardization buffers), ``class_names``, ``dims`` ({"audio": Da, "visu
 from __future__ import annotations
 
 import io
+import json
 import os
 import pickle
 import zipfile
@@ -41,7 +42,16 @@ def save_checkpoint(path: str | os.PathLike, kind: str, payload: dict[str, Any],
 
 
 def load_checkpoint(path: str | os.PathLike, kind: str) -> dict[str, Any]:
-    """Load safely and check schema and kind; clear errors for anything else."""
+    """Load safely and check schema, format and kind; clear errors for anything else."""
+    content = read_checkpoint(path)
+    if content.get("kind") != kind:
+        raise AviliError(f"is a {content.get('kind')} checkpoint, expected a {kind} checkpoint",
+                         path)
+    return content
+
+
+def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """Load an avili checkpoint of any kind safely and check its schema and format."""
     path = Path(path)
     if not path.is_file():
         raise AviliError("file not found", path)
@@ -60,7 +70,33 @@ def load_checkpoint(path: str | os.PathLike, kind: str) -> dict[str, Any]:
     if content.get("format", 1) != FORMAT:
         raise AviliError(f"checkpoint format {content.get('format')} is not supported (this "
                          f"avili {__version__} reads format {FORMAT})", path)
-    if content.get("kind") != kind:
-        raise AviliError(f"is a {content.get('kind')} checkpoint, expected a {kind} checkpoint",
-                         path)
     return content
+
+
+def describe_checkpoint(content: dict[str, Any]) -> dict[str, Any]:
+    """What ``avili info`` shows of a loaded teacher or student checkpoint: input dims,
+    class names, parameter count, the best epoch and its validation score."""
+    kind, weights = str(content.get("kind")), content.get("state_dict") or {}
+    details = {"parameters": sum(int(t.numel()) for t in weights.values()),
+               "epochs_trained": len(content.get("history") or []),
+               **best_of(kind, content.get("best_epoch"), content.get("best_score"))}
+    temperatures = (content.get("extra") or {}).get("temperatures")
+    if temperatures is not None:
+        details["temperatures"] = temperatures
+    return {"kind": kind, "schema": SCHEMA, "schema_version": content.get("format", 1),
+            "avili_version": content.get("avili_version"),
+            "shapes": {m: [int(d)] for m, d in (content.get("dims") or {}).items()},
+            "class_names": list(content.get("class_names") or []), "splits": None,
+            "provenance": json.loads(content.get("provenance") or "{}"), "details": details}
+
+
+def best_of(kind: str, epoch: Any, score: Any) -> dict[str, Any]:
+    """The best epoch and its validation score, named: a student keeps the epoch of the
+    highest val mAP; a teacher the lowest val BCE (stored as ``best_score`` = -BCE)."""
+    if score is None:
+        return {"best_epoch": epoch}
+    if kind == "teacher":
+        return {"best_epoch": epoch, "selected_on": "val BCE (lower is better)",
+                "best_val_BCE": -float(score)}
+    return {"best_epoch": epoch, "selected_on": "val mAP (average of a2v and v2a)",
+            "best_val_mAP": float(score)}

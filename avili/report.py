@@ -162,3 +162,50 @@ def extract_line(mode: str, s: dict[str, Any]) -> str:
         if s.get("report"):
             line += f" (report: {s['report']})"
     return line
+
+
+def info_table(info: dict[str, Any], max_classes: int = 20) -> Table:
+    """One artifact as rows of field and value (from :func:`avili.info.describe`)."""
+    version = info["schema_version"]
+    table = Table(title=f"{info['path']}: {info['kind'].replace('_', ' ')} ({info['container']})",
+                  show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    names = info["class_names"]
+    more = f" ... and {len(names) - max_classes} more" if len(names) > max_classes else ""
+    rows = [("schema", f"{info['schema']}, " + (f"version {version}" if version is not None
+                                               else "unversioned")),
+            ("avili version", info["avili_version"]),
+            ("shapes", ", ".join(f"{k} {tuple(v)}" for k, v in info["shapes"].items())),
+            ("classes", f"{len(names)}: " + ", ".join(names[:max_classes]) + more if names
+             else None),
+            ("splits", " / ".join(f"{k} {v}" for k, v in (info["splits"] or {}).items())),
+            *[(k.replace("_", " "), _value(v)) for k, v in info["details"].items()],
+            ("seed", info["seed"]),
+            *[(f"input: {role}", f"{v.get('path')} (sha256 {_short(v.get('sha256'))})")
+              for role, v in info["inputs"].items()],
+            ("clip ids sha256", _short(info["clip_ids_sha256"])),
+            ("config", ", ".join(f"{k}={v}" for k, v in (info["config"] or {}).items()))]
+    for field, value in rows:
+        if value not in (None, "", []):
+            table.add_row(field, str(value))
+    return table
+
+
+def _short(digest: str | None) -> str | None:
+    """A SHA-256 cut to 16 hex digits for the table (``--json`` keeps it whole)."""
+    return digest and f"{digest[:16]}..."
+
+
+def _value(value: Any) -> Any:
+    """A detail as short text: floats to 4 decimals, thousands separated, dicts as k=v,
+    lists joined."""
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_value(v)}" for k, v in value.items()) or None
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value)) or None
+    return value

@@ -6,6 +6,7 @@ load inside commands, so ``avili --help`` and shell completion stay fast.
 """
 
 from avili.cli._common import app
-from avili.cli import extract as _extract, retrieve as _retrieve, stages as _stages  # noqa: F401
+from avili.cli import extract as _extract, info as _info, retrieve as _retrieve  # noqa: F401
+from avili.cli import stages as _stages  # noqa: F401
 
 __all__ = ["app"]

@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from avili.artifacts import atomic_output, to_jsonable
+from avili.artifacts import atomic_output, ids_sha256, to_jsonable
 from avili.data.schema import as_strings
 from avili.errors import AviliError, first_line
 
@@ -94,22 +94,45 @@ def read_gallery(path: str | os.PathLike) -> Gallery:
         raise AviliError("file not found", path)
     try:
         with h5py.File(path, "r") as f:
-            if f.attrs.get("schema") != SCHEMA:
-                raise AviliError("not an avili gallery index (build one with 'avili "
-                                 "retrieve index')", path)
-            missing = [k for k in (*MODALITIES, "clip_id", "label", "class_names") if k not in f]
-            if missing:
-                raise AviliError(f"missing required key(s) {missing}", path)
-            g = Gallery(audio=f["audio"][()], visual=f["visual"][()],
-                        clip_id=as_strings(f["clip_id"][()]), label=f["label"][()],
-                        class_names=as_strings(f["class_names"][()]).tolist(),
-                        provenance=json.loads(f.attrs.get("provenance", "{}")),
-                        ivfpq={m: f[f"ivfpq_{m}"][()].tobytes() for m in MODALITIES
-                               if f"ivfpq_{m}" in f}, path=path)
+            check_layout(f, path)
+            return Gallery(audio=f["audio"][()], visual=f["visual"][()],
+                           clip_id=as_strings(f["clip_id"][()]), label=f["label"][()],
+                           class_names=as_strings(f["class_names"][()]).tolist(),
+                           provenance=json.loads(f.attrs.get("provenance", "{}")),
+                           ivfpq={m: f[f"ivfpq_{m}"][()].tobytes() for m in MODALITIES
+                                  if f"ivfpq_{m}" in f}, path=path)
     except OSError as exc:
         raise AviliError(f"not a readable HDF5 file ({first_line(exc)})", path) from None
-    n = len(g)
-    if g.audio.shape[0] != n or g.visual.shape[0] != n or g.label.shape != (n,):
-        raise AviliError(f"keys disagree on the number of clips ({g.audio.shape[0]}, "
-                         f"{g.visual.shape[0]}, {g.label.shape[0]}, {n})", path)
-    return g
+
+
+def check_layout(f: Any, path: Path) -> None:
+    """Check an open gallery file's schema, keys and clip counts from shapes alone (no
+    embedding is read)."""
+    if f.attrs.get("schema") != SCHEMA:
+        raise AviliError("not an avili gallery index (build one with 'avili "
+                         "retrieve index')", path)
+    missing = [k for k in (*MODALITIES, "clip_id", "label", "class_names") if k not in f]
+    if missing:
+        raise AviliError(f"missing required key(s) {missing}", path)
+    n = f["clip_id"].shape[0] if f["clip_id"].ndim == 1 else -1
+    rows = [f[k].shape[0] if f[k].ndim else -1 for k in (*MODALITIES, "label")]
+    if rows != [n] * 3 or f["label"].ndim != 1:
+        raise AviliError(f"keys disagree on the number of clips ({', '.join(map(str, rows))}, "
+                         f"{n})", path)
+
+
+def describe_gallery(f: Any, path: Path) -> dict[str, Any]:
+    """What ``avili info`` shows of an open gallery file: shapes, class names, the clip-id
+    list hash, provenance. Reads ids and class names, never the (N, E) embeddings."""
+    check_layout(f, path)
+    provenance = json.loads(f.attrs.get("provenance", "{}"))
+    split = (provenance.get("config") or {}).get("split")
+    return {"kind": "gallery", "schema": SCHEMA,
+            "schema_version": int(f.attrs.get("schema_version", -1)),
+            "shapes": {k: list(f[k].shape) for k in (*MODALITIES, "clip_id", "label")},
+            "class_names": as_strings(f["class_names"][()]).tolist(),
+            "clip_ids_sha256": ids_sha256(as_strings(f["clip_id"][()]).tolist()),
+            "provenance": provenance,
+            "splits": {split: int(f["clip_id"].shape[0])} if split else None,
+            "details": {"ivfpq": [m for m in MODALITIES if f"ivfpq_{m}" in f],
+                        **({} if split else {"clips": "every clip of its dataset"})}}

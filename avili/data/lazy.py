@@ -126,11 +126,12 @@ def open_dataset(path: str | os.PathLike, max_memory: int | None = None, events:
         return read_dataset(path, events=events)  # it reports the problem
     path = Path(path)
     handle = h5py.File(path, "r")  # stays open while the rows are in use
+    return _read_open(handle, path, events, lambda f, key: lazy_rows(f, key, path))
 
-    def rows(f: Any, key: str) -> Rows:
-        if not np.issubdtype(f[key].dtype, np.number) or f[key].ndim != 2:
-            raise AviliError(f"'{key}' must be a numeric (N, D) array, found {f[key].dtype} "
-                             f"{f[key].shape}", path)
-        return Rows(f[key], np.arange(f[key].shape[0]), path, key)
 
-    return _read_open(handle, path, events, rows)
+def lazy_rows(f: Any, key: str, path: Path) -> Rows:
+    """Every row of the (N, D) numeric HDF5 dataset ``f[key]``, unread."""
+    if not np.issubdtype(f[key].dtype, np.number) or f[key].ndim != 2:
+        raise AviliError(f"'{key}' must be a numeric (N, D) array, found {f[key].dtype} "
+                         f"{f[key].shape}", path)
+    return Rows(f[key], np.arange(f[key].shape[0]), path, key)

@@ -39,6 +39,7 @@ SCHEMA = "avili.dataset"
 SCHEMA_VERSION = 1
 SPLITS = ("train", "val", "test")
 EVENT_KEYS = ("audio_events", "visual_events")
+REQUIRED = ("audio", "visual", "label", "split", "clip_id", "class_names")
 
 
 @dataclass
@@ -130,6 +131,11 @@ def feature_chunks(shape: tuple[int, int]) -> tuple[int, int]:
     return (rows, max(1, shape[1]))
 
 
+def split_counts(split: np.ndarray) -> dict[str, int]:
+    """Clips per split name, from (N,) str split names."""
+    return {s: int(np.count_nonzero(split == s)) for s in SPLITS}
+
+
 def _check(ok: bool, message: str, path: str | os.PathLike | None) -> None:
     if not ok:
         raise AviliError(message, path)
@@ -186,8 +192,7 @@ def _read_open(f: Any, path: Path, events: bool, features: Any = None) -> Datase
     if version != SCHEMA_VERSION:
         raise AviliError(f"dataset schema version {version} is not supported "
                          f"(this avili reads version {SCHEMA_VERSION})", path)
-    required = ("audio", "visual", "label", "split", "clip_id", "class_names")
-    missing = [k for k in required if k not in f]
+    missing = [k for k in REQUIRED if k not in f]
     if missing:
         raise AviliError(f"missing required key(s) {missing}", path)
     ds = Dataset(

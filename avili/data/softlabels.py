@@ -19,11 +19,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from avili.artifacts import atomic_output, dumps
-from avili.errors import AviliError
+from avili.artifacts import atomic_output, dumps, ids_sha256
+from avili.data.schema import split_counts
+from avili.errors import AviliError, first_line
 
 SCHEMA = "avili.soft_labels"
 HARVESTED = ("audio_labels", "visual_labels")  # optional, from VALOR-style harvesting
+Header = tuple[tuple[int, ...], np.dtype]  # an array's shape and dtype
 
 
 @dataclass
@@ -74,17 +76,40 @@ def save_soft_labels(soft: SoftLabels, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
-def load_npz(path: str | os.PathLike, what: str) -> dict[str, np.ndarray]:
-    """Every array of an NPZ file, without pickles; clear errors for missing or broken files."""
+def load_npz(path: str | os.PathLike, what: str,
+             keys: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+    """The arrays of an NPZ file (every one, or those of ``keys`` present), without
+    pickles; clear errors for missing or broken files."""
     path = Path(path)
     if not path.is_file():
         raise AviliError("file not found", path)
     try:
         with np.load(path, allow_pickle=False) as npz:
-            return {k: npz[k] for k in npz.files}
+            return {k: npz[k] for k in npz.files if keys is None or k in keys}
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise AviliError(f"not a readable {what} NPZ file ({text})", path) from None
+        raise AviliError(f"not a readable {what} NPZ file ({first_line(exc)})", path) from None
+
+
+def npz_headers(path: str | os.PathLike, what: str) -> dict[str, Header]:
+    """(shape, dtype) of every array of an NPZ file, from the .npy headers: no array data
+    is read."""
+    from numpy.lib import format as npy
+
+    path = Path(path)
+    if not path.is_file():
+        raise AviliError("file not found", path)
+    heads: dict[str, Header] = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.namelist():
+                with archive.open(member) as handle:
+                    major, _ = npy.read_magic(handle)
+                    read = npy.read_array_header_1_0 if major == 1 else npy.read_array_header_2_0
+                    shape, _, dtype = read(handle)
+                heads[member.removesuffix(".npy")] = (tuple(shape), dtype)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise AviliError(f"not a readable {what} NPZ file ({first_line(exc)})", path) from None
+    return heads
 
 
 def load_soft_labels(path: str | os.PathLike,
@@ -96,39 +121,54 @@ def load_soft_labels(path: str | os.PathLike,
     """
     path = Path(path)
     arrays = load_npz(path, "soft-label")
-    missing = [k for k in ("audio", "visual") if k not in arrays]
-    if missing:
-        raise AviliError(f"missing required key(s) {missing}; a soft-label file holds "
-                         "'audio' and 'visual' arrays of shape (N, C)", path)
-    audio, visual = _matrix(arrays, "audio", path), _matrix(arrays, "visual", path)
-    if audio.shape != visual.shape:
-        raise AviliError(f"'audio' {audio.shape} and 'visual' {visual.shape} differ in shape", path)
+    check_layout({k: (a.shape, a.dtype) for k, a in arrays.items()}, path)
+    audio, visual = _finite(arrays, "audio", path), _finite(arrays, "visual", path)
     stored = arrays["class_names"].astype(str).tolist() if "class_names" in arrays else None
     names = _resolve_names(stored, class_names, audio.shape[1], path)
     soft = SoftLabels(audio=audio, visual=visual, class_names=names, path=path)
     if "clip_id" in arrays:
-        _attach_clip_meta(soft, arrays, path)
+        soft.clip_id = arrays["clip_id"].astype(str)
+        soft.label = arrays["label"].astype(np.int64)
+        soft.split = arrays["split"].astype(str)
     if "provenance" in arrays:
         soft.provenance = json.loads(str(arrays["provenance"]))
     for key in HARVESTED:
         if key in arrays:
-            if arrays[key].shape != audio.shape:
-                raise AviliError(f"'{key}' must have shape {audio.shape}, found "
-                                 f"{arrays[key].shape}", path)
             setattr(soft, key, arrays[key].astype(np.uint8))
     return soft
 
 
-def _matrix(arrays: dict[str, np.ndarray], key: str, path: Path) -> np.ndarray:
-    arr = arrays[key]
-    if arr.ndim != 2 or not np.issubdtype(arr.dtype, np.number):
-        raise AviliError(f"'{key}' must be a numeric (N, C) array, found {arr.dtype} {arr.shape}",
+def check_layout(heads: dict[str, Header], path: Path) -> None:
+    """Keys, ranks, dtypes and shapes of a soft-label file, from each array's (shape, dtype)."""
+    missing = [k for k in ("audio", "visual") if k not in heads]
+    if missing:
+        raise AviliError(f"missing required key(s) {missing}; a soft-label file holds "
+                         "'audio' and 'visual' arrays of shape (N, C)", path)
+    for key in ("audio", "visual"):
+        shape, dtype = heads[key]
+        if len(shape) != 2 or not np.issubdtype(dtype, np.number):
+            raise AviliError(f"'{key}' must be a numeric (N, C) array, found {dtype} {shape}",
+                             path)
+        if shape[0] == 0:
+            raise AviliError(f"'{key}' has no rows", path)
+    shape = heads["audio"][0]
+    if shape != heads["visual"][0]:
+        raise AviliError(f"'audio' {shape} and 'visual' {heads['visual'][0]} differ in shape",
                          path)
-    if not np.isfinite(arr).all():
+    for key in ("label", "split") if "clip_id" in heads else ():
+        if key not in heads:
+            raise AviliError(f"has 'clip_id' but no '{key}'", path)
+    wants = {**{k: shape[:1] for k in ("clip_id", "label", "split")},
+             **{k: shape for k in HARVESTED}}
+    for key, want in wants.items():
+        if key in heads and heads[key][0] != want:
+            raise AviliError(f"'{key}' must have shape {want}, found {heads[key][0]}", path)
+
+
+def _finite(arrays: dict[str, np.ndarray], key: str, path: Path) -> np.ndarray:
+    if not np.isfinite(arrays[key]).all():
         raise AviliError(f"'{key}' contains NaN or Inf values", path)
-    if arr.shape[0] == 0:
-        raise AviliError(f"'{key}' has no rows", path)
-    return arr.astype(np.float32)
+    return arrays[key].astype(np.float32)
 
 
 def _resolve_names(stored: list[str] | None, given: Sequence[str] | None, c: int,
@@ -146,16 +186,24 @@ def _resolve_names(stored: list[str] | None, given: Sequence[str] | None, c: int
     return names
 
 
-def _attach_clip_meta(soft: SoftLabels, arrays: dict[str, np.ndarray], path: Path) -> None:
-    n = soft.audio.shape[0]
-    for key in ("clip_id", "label", "split"):
-        if key not in arrays:
-            raise AviliError(f"has 'clip_id' but no '{key}'", path)
-        if arrays[key].shape != (n,):
-            raise AviliError(f"'{key}' must have shape ({n},), found {arrays[key].shape}", path)
-    soft.clip_id = arrays["clip_id"].astype(str)
-    soft.label = arrays["label"].astype(np.int64)
-    soft.split = arrays["split"].astype(str)
+def describe_soft_labels(path: Path) -> dict[str, Any]:
+    """What ``avili info`` shows of a soft-label file: shapes, class names, split counts,
+    the clip-id list hash, provenance. The (N, C) arrays are checked from their headers
+    only; just the small keys are read."""
+    heads = npz_headers(path, "soft-label")
+    check_layout(heads, path)
+    small = load_npz(path, "soft-label", [k for k in heads if len(heads[k][0]) < 2])
+    stored = small["class_names"].astype(str).tolist() if "class_names" in small else None
+    names = _resolve_names(stored, None, heads["audio"][0][1], path)
+    clip_id = small.get("clip_id")
+    return {"kind": "soft_labels", "schema": str(small.get("schema", "")) or None,
+            "schema_version": None,
+            "shapes": {k: list(h[0]) for k, h in heads.items() if h[0]},
+            "class_names": names,
+            "splits": split_counts(small["split"].astype(str)) if "split" in small else None,
+            "clip_ids_sha256": None if clip_id is None else ids_sha256(clip_id.tolist()),
+            "provenance": json.loads(str(small.get("provenance", "{}"))),
+            "details": {"harvested_labels": [k for k in HARVESTED if k in heads]}}
 
 
 def align_to_dataset(soft: SoftLabels, clip_ids: np.ndarray, class_names: Sequence[str],

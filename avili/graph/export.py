@@ -14,8 +14,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from avili.artifacts import atomic_output
-from avili.graph.graphfile import Graph, edges_csv, save_graph
+from avili.errors import AviliError, first_line
+from avili.graph.graphfile import SCHEMA, Graph, edges_csv, node_names, save_graph
 
 FORMATS = ("npz", "json", "csv", "dot", "graphml")
 MODALITY_COLOURS = {"audio": "#1f77b4", "visual": "#ff7f0e"}
@@ -31,9 +34,45 @@ def edge_records(graph: Graph) -> list[dict[str, Any]]:
 
 def to_json(graph: Graph) -> str:
     """Nodes, edges and provenance as one JSON document."""
-    return json.dumps({"schema": "avili.graph", "nodes": graph.nodes,
+    return json.dumps({"schema": SCHEMA, "nodes": graph.nodes,
                        "class_names": graph.class_names, "edges": edge_records(graph),
                        "provenance": graph.provenance}, indent=2, default=str) + "\n"
+
+
+def read_json(path: str | os.PathLike) -> Graph:
+    """The graph in a JSON export (:func:`to_json`), as :func:`load_graph` reads the NPZ."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise AviliError(f"not a readable JSON file ({first_line(exc)})", path) from None
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+        raise AviliError(f"a JSON file, but not an avili graph export (expected schema "
+                         f"{SCHEMA!r})", path)
+    try:
+        names = [str(n) for n in doc["class_names"]]
+        weight, undirected, sign, frequency = _edge_matrices(doc["edges"], node_names(names))
+        graph = Graph(names, weight, undirected, sign, dict(doc.get("provenance") or {}),
+                      path, frequency)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AviliError(f"malformed graph JSON export ({type(exc).__name__}: "
+                         f"{first_line(exc)})", path) from None
+    return graph
+
+
+def _edge_matrices(edges: list[dict[str, Any]], nodes: list[str]) -> tuple[np.ndarray, ...]:
+    """(2C, 2C) weight, undirected, sign, frequency from edge records; an undirected
+    edge goes both ways."""
+    index = {name: k for k, name in enumerate(nodes)}
+    p = len(nodes)
+    weight, frequency = np.zeros((p, p), np.float32), np.zeros((p, p), np.float32)
+    undirected, sign = np.zeros((p, p), bool), np.zeros((p, p), np.int8)
+    for e in edges:
+        i, j = index[e["cause"]], index[e["effect"]]
+        for a, b in ((i, j),) if e["directed"] else ((i, j), (j, i)):
+            weight[a, b], frequency[a, b] = float(e["weight"]), float(e["frequency"])
+            undirected[a, b], sign[a, b] = not e["directed"], int(e["sign"])
+    return weight, undirected, sign, frequency
 
 
 def to_dot(graph: Graph) -> str:
@@ -127,8 +166,6 @@ def _finish(ax: Any, graph: Graph, shown: int) -> None:
 
 def check_formats(formats: list[str]) -> list[str]:
     """The formats, deduplicated in order; unknown names raise."""
-    from avili.errors import AviliError
-
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise AviliError(f"unknown --format {unknown[0]!r}; expected {', '.join(FORMATS)}")

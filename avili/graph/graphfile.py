@@ -146,6 +146,23 @@ def load_graph(path: str | os.PathLike) -> Graph:
                  provenance=json.loads(str(arrays.get("provenance", "{}"))), path=path)
 
 
+def describe_graph(graph: Graph) -> dict[str, Any]:
+    """What ``avili info`` shows of a graph: nodes, edges by kind, class names, provenance
+    (``source`` = ``planted`` for the synthetic truth of ``extract --synthetic``)."""
+    edges = graph.edges()
+    config = graph.provenance.get("config") or {}
+    details = {"nodes": len(graph.nodes), "edges": len(edges),
+               "directed_edges": sum(not e[3] for e in edges),
+               "undirected_edges": sum(e[3] for e in edges),
+               "source": graph.provenance.get("source", "inferred")}
+    if details["source"] != "planted":
+        details.update(split=config.get("split"), algorithm=config.get("algorithm"))
+    return {"kind": "graph", "schema": SCHEMA, "schema_version": None,
+            "shapes": {"weight": list(graph.weight.shape)}, "class_names": graph.class_names,
+            "splits": None, "clip_ids_sha256": graph.provenance.get("clip_ids_sha256"),
+            "provenance": graph.provenance, "details": details}
+
+
 def check_classes(graph: Graph, class_names: Sequence[str], other: str | os.PathLike | None
                   ) -> None:
     """Refuse a graph whose node set is not built on ``class_names``; names both files."""

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from avili.checkpoint import load_checkpoint, save_checkpoint
+from avili.checkpoint import SCHEMA, best_of, load_checkpoint, save_checkpoint
 from avili.errors import AviliError
 
 KIND = "train_state"
@@ -92,3 +92,19 @@ def load_state(r: Resumable, model: torch.nn.Module, optimizer: Any,
         module.load_state_dict(state["extra"][key])
     _set_rng_state(state["rng"], generator)
     return int(state["epoch"]) + 1, state
+
+
+def describe_state(content: dict[str, Any]) -> dict[str, Any]:
+    """What ``avili info`` shows of a loaded training state: its stage, the epochs done, the
+    best epoch so far with its validation score, and the config a resume must match."""
+    config = json.loads(content["config"])
+    stage = "student" if "loss" in config else "teacher"  # only DistillConfig has a loss
+    model = content.get("model") or {}
+    return {"kind": KIND, "schema": SCHEMA, "schema_version": content.get("format", 1),
+            "avili_version": content.get("avili_version"), "shapes": {}, "class_names": [],
+            "splits": None, "provenance": {"config": config, "seed": config.get("seed")},
+            "details": {"stage": stage, "epochs_done": int(content["epoch"]) + 1,
+                        "epochs": config.get("epochs"),
+                        "parameters": sum(int(t.numel()) for t in model.values()),
+                        **best_of(stage, content.get("best_epoch"), content.get("best_score")),
+                        "resume": "rerun the same command with --resume"}}

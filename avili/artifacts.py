@@ -58,10 +58,17 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
             os.fsync(handle.fileno())
         if _STOP["requested"]:
             raise KeyboardInterrupt
+        os.chmod(tmp, 0o666 & ~_umask())  # as a plain open() would create it, not mkstemp's 0600
         os.replace(tmp, final)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def file_sha256(path: str | os.PathLike, chunk: int = 1 << 20) -> str:

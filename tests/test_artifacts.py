@@ -59,3 +59,15 @@ def test_sigterm_cleans_up_temporaries(tmp_path):
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []  # neither the output nor its temporary
+
+
+def test_finished_outputs_get_the_umask_mode_not_the_temporary_one(tmp_path):
+    import os
+
+    old = os.umask(0o027)
+    try:
+        with atomic_output(tmp_path / "a.bin") as tmp:
+            tmp.write_bytes(b"x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.bin").stat().st_mode & 0o777 == 0o640

@@ -85,6 +85,7 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
                  generator, progress, "distill",
                  on_epoch=lambda epoch: setattr(metric, "epoch", epoch), resumable=resumable,
                  batch_multiple=world.size)
+    features.release()
     model.load_state_dict(result.best_state)
     model.eval()
     return StudentResult(model=model, fit=result, links=links, training=features.describe())

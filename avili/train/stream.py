@@ -26,7 +26,8 @@ import torch
 from avili.errors import AviliError
 
 BLOCK_ROWS = 4096  # consecutive train rows read together
-POOL_SHARE = 0.5  # of the memory budget, for the pool's features
+POOL_SHARE = 0.25  # of the memory budget, for the pool's features; the rest is for the
+# runtime (torch, h5py: about 0.35 GB), labels, validation batches and predictions
 
 
 class InMemory:
@@ -45,6 +46,9 @@ class InMemory:
     def __call__(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(b, Da) audio and (b, Dv) visual features of train positions ``idx`` (b,)."""
         return self.audio[idx], self.visual[idx]
+
+    def release(self) -> None:
+        """Nothing to drop: the arrays belong to the dataset."""
 
     def describe(self) -> dict[str, Any]:
         return {"streamed": False}
@@ -104,6 +108,10 @@ class Pooled:
             at += stop - start
         self.features = tuple(torch.as_tensor(arr, device=self.device) for arr in out)
         self.loaded = pool
+
+    def release(self) -> None:
+        """Drop the pool in memory (after training)."""
+        self.features, self.loaded = None, None
 
     def describe(self) -> dict[str, Any]:
         return {"streamed": True, "pool_rows": self.per_pool * self.block,

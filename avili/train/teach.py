@@ -93,6 +93,7 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
                  Resumable(state_file, asdict(cfg), resume, save=world.main))
     result = fit(model, step, features.epoch, cfg.epochs, cfg.batch_size, optimizer, validate,
                  generator, progress, "teach", resumable=resumable, batch_multiple=world.size)
+    features.release()
     model.load_state_dict(result.best_state)
     model.eval()
     soft, temps = soft_labels(model, ds, device, cfg.calibrate)

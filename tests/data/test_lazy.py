@@ -63,15 +63,15 @@ def test_eval_and_index_agree_with_and_without_the_budget(tmp_path, stored):
 def test_teach_and_distill_stream_what_does_not_fit(stored, tmp_path):
     path, _ = stored
     teacher, soft, student = tmp_path / "t.pt", tmp_path / "s.npz", tmp_path / "st.pt"
-    budget = ["--max-memory", "0.05", "--batch-size", "32", "--epochs", "2", "--quiet"]
+    budget = ["--max-memory", "0.06", "--batch-size", "16", "--epochs", "2", "--quiet"]
     out = ok(["teach", "--data", path, "--out", teacher, "--soft-out", soft, "--json", *budget])
     assert json.loads(out)["best_epoch"] >= 0
     ok(["distill", "--data", path, "--out", student, "--lir-weight", "0", *budget])
     from avili.students import load_student
 
     record = json.loads(load_student(student)[1]["provenance"])
-    assert record["training"] == {"streamed": True, "pool_rows": 160, "block_rows": 20}
-    assert record["config"]["max_memory_mb"] == 0.05
+    assert record["training"] == {"streamed": True, "pool_rows": 96, "block_rows": 12}
+    assert record["config"]["max_memory_mb"] == 0.06
     fails(["distill", "--data", path, "--out", tmp_path / "x.pt", "--lir-weight", "0",
            "--max-memory", "0.01"], "too small to stream these features")
     assert not (tmp_path / "x.pt").exists()

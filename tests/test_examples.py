@@ -114,6 +114,10 @@ def test_dataset_target_runs_the_whole_pipeline(tmp_path, target, write, classes
     assert f"| {target}/student.pt |" in done.stdout  # the target ends by printing the table
     again = make(work, target, f"{target.upper()}={source}", *FAST)
     assert again.returncode == 0 and " teach " not in again.stdout  # nothing changed
+    longer = make(work, f"{target}/baseline.pt", f"{target.upper()}={source}", *FAST[:1],
+                  "DISTILL_EPOCHS=1", *FAST[2:])
+    assert longer.returncode == 0 and " distill " in longer.stdout  # a changed setting
+    assert " teach " not in longer.stdout and " extract " not in longer.stdout
     moved = tmp_path / "moved"
     source.rename(moved)
     rerun = make(work, f"{target}/data.h5", f"{target.upper()}={moved}")

@@ -32,12 +32,13 @@ class Standardize(nn.Module):
         return (x - self.mean) / self.std
 
 
-def column_moments(x: Any, chunk: int = 65_536) -> tuple[np.ndarray, np.ndarray]:
+def column_moments(x: Any, chunk: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(D,) mean and standard deviation of (n, D) features: an array, or a row source
     whose slices ``x[a:b]`` give arrays (e.g. lazy HDF5 rows), read ``chunk`` rows at a
-    time and merged in float64 (Chan et al.'s pairwise update)."""
+    time (default: 32 MB of float64) and merged in float64 (Chan et al.'s update)."""
     if isinstance(x, np.ndarray):
         return x.mean(axis=0), x.std(axis=0)
+    chunk = chunk or max(1, (1 << 22) // max(1, x.shape[1]))
     count, mean, m2 = 0, np.zeros(x.shape[1]), np.zeros(x.shape[1])
     for start in range(0, x.shape[0], chunk):
         part = np.asarray(x[start:start + chunk], dtype=np.float64)

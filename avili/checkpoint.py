@@ -83,11 +83,14 @@ def describe_checkpoint(content: dict[str, Any]) -> dict[str, Any]:
     temperatures = (content.get("extra") or {}).get("temperatures")
     if temperatures is not None:
         details["temperatures"] = temperatures
+    record = json.loads(content.get("provenance") or "{}")
+    if record.get("training"):  # streamed from disk, or in memory (avili.train.stream)
+        details["training"] = record["training"]
     return {"kind": kind, "schema": SCHEMA, "schema_version": content.get("format", 1),
             "avili_version": content.get("avili_version"),
             "shapes": {m: [int(d)] for m, d in (content.get("dims") or {}).items()},
             "class_names": list(content.get("class_names") or []), "splits": None,
-            "provenance": json.loads(content.get("provenance") or "{}"), "details": details}
+            "provenance": record, "details": details}
 
 
 def best_of(kind: str, epoch: Any, score: Any) -> dict[str, Any]:

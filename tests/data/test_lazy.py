@@ -72,6 +72,9 @@ def test_teach_and_distill_stream_what_does_not_fit(stored, tmp_path):
     record = json.loads(load_student(student)[1]["provenance"])
     assert record["training"] == {"streamed": True, "pool_rows": 96, "block_rows": 12}
     assert record["config"]["max_memory_mb"] == 0.06
+    from avili.info import describe
+
+    assert describe(student)["details"]["training"]["streamed"] is True
     fails(["distill", "--data", path, "--out", tmp_path / "x.pt", "--lir-weight", "0",
            "--max-memory", "0.01"], "too small to stream these features")
     assert not (tmp_path / "x.pt").exists()

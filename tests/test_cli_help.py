@@ -17,9 +17,22 @@ from avili.errors import AviliError
 
 runner = CliRunner()
 ROOT = typer.main.get_command(app)
-COMMANDS = [[], ["extract"], ["teach"], ["infer-graph"], ["distill"], ["eval"], ["demo"],
-            ["retrieve"], ["retrieve", "index"], ["retrieve", "search"]]
 WIDTH = 120
+
+
+def command_paths(cmd, path: list[str]) -> list[list[str]]:
+    """Every command and group below ``cmd``, as the words after ``avili``."""
+    return [path] + [p for name, sub in getattr(cmd, "commands", {}).items()
+                     for p in command_paths(sub, path + [name])]
+
+
+COMMANDS = command_paths(ROOT, [])
+
+
+def test_every_command_is_checked():
+    assert {(), ("extract",), ("teach",), ("infer-graph",), ("distill",), ("eval",), ("demo",),
+            ("retrieve",), ("retrieve", "index"), ("retrieve", "search")} <= set(
+        map(tuple, COMMANDS))
 
 
 def click_command(path: list[str]) -> typer.core.TyperCommand:

@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 # The CPU build of torch 2.13.0; on a CUDA machine, install your CUDA torch into $(VENV) first.
 TORCH ?= torch==2.13.0
 
-.PHONY: demo test install clean
+.PHONY: demo test install clean completions
 
 install: $(VENV)/.installed
 
@@ -20,6 +20,10 @@ demo: install
 
 test: install
 	$(PY) -m pytest -q
+
+# The static shell completion scripts, regenerated from the commands (a test checks them).
+completions: install
+	$(PY) -m avili.cli.completion_scripts --write completions
 
 clean:
 	rm -rf avili-demo .pytest_cache

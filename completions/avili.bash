@@ -1,12 +1,191 @@
+# bash completion for avili, generated from its commands by `make completions`;
+# do not edit. Static: a Tab press runs no Python.
 
-_avili_completion() {
-    local IFS=$'
-'
-    COMPREPLY=( $( env COMP_WORDS="${COMP_WORDS[*]}" \
-                   COMP_CWORD=$COMP_CWORD \
-                   _AVILI_COMPLETE=complete_bash $1 ) )
-    return 0
+_avili_commands() {  # $1: a command path; REPLY: its subcommands
+    case $1 in
+        'avili') REPLY="extract teach infer-graph distill eval demo retrieve" ;;
+        'avili retrieve') REPLY="index search" ;;
+        *) REPLY= ;;
+    esac
+}
+_avili_options() {  # $1: a command path; REPLY: its options
+    case $1 in
+        'avili') REPLY="--debug --no-debug --version --install-completion --show-completion --help" ;;
+        'avili extract') REPLY="--out --synthetic --no-synthetic --from --videos --merge --num-classes --clips --rules --absent-rate --audio-dim --visual-dim --planted-out --orthogonal-prototypes --random-prototypes --classes --class-names --val-fraction --chunk-rows --labels --audio-backbone --visual-backbone --audio-weights --visual-weights --fps --start --duration --keep-segments --no-keep-segments --batch-size --workers --shard --strict --no-strict --device --seed --quiet -q --overwrite --no-overwrite --json --help" ;;
+        'avili teach') REPLY="--data --out --soft-out --epochs --batch-size --lr --hidden --align-weight --mode --harvest-quantile --resume --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
+        'avili infer-graph') REPLY="--out --format --csv --plot --lambda --restarts --bootstrap --min-frequency --workers --backend --algorithm --top-k --input-kind --class-names --show --top --seed --overwrite --no-overwrite --json --help" ;;
+        'avili distill') REPLY="--data --out --soft --graph --lir-weight --loss --mining --temperature --fnac-weight --fnac-warmup --cpsp-weight --epochs --batch-size --lr --margin --embed-dim --resume --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
+        'avili eval') REPLY="--model --data --split --relevance --ci --map-variant --per-class --markdown --chunk --save-embeddings --seed --diagnose-graph --soft --tau --top-edges --plot --max-memory --overwrite --no-overwrite --json --help" ;;
+        'avili demo') REPLY="--workdir --seed --quiet -q --json --help" ;;
+        'avili retrieve') REPLY="--model --data --query --k --direction --split --json --help" ;;
+        'avili retrieve index') REPLY="--model --data --out --split --ivfpq --nlist --pq-m --nbits --max-memory --seed --overwrite --no-overwrite --json --help" ;;
+        'avili retrieve search') REPLY="--index --query --query-file --query-media --model --k --direction --approximate --nprobe --memory-mb --json --help" ;;
+        *) REPLY= ;;
+    esac
+}
+_avili_value() {  # $1: a command path and an option; REPLY: how its value completes
+    case $1 in
+        'avili extract --out'|\
+        'avili extract --from'|\
+        'avili extract --planted-out'|\
+        'avili extract --class-names'|\
+        'avili extract --labels'|\
+        'avili teach --data'|\
+        'avili teach --out'|\
+        'avili teach --soft-out'|\
+        'avili infer-graph --out'|\
+        'avili infer-graph --csv'|\
+        'avili infer-graph --plot'|\
+        'avili infer-graph --show'|\
+        'avili distill --data'|\
+        'avili distill --out'|\
+        'avili distill --soft'|\
+        'avili distill --graph'|\
+        'avili eval --model'|\
+        'avili eval --data'|\
+        'avili eval --save-embeddings'|\
+        'avili eval --diagnose-graph'|\
+        'avili eval --soft'|\
+        'avili retrieve --model'|\
+        'avili retrieve --data'|\
+        'avili retrieve index --model'|\
+        'avili retrieve index --data'|\
+        'avili retrieve index --out'|\
+        'avili retrieve search --index'|\
+        'avili retrieve search --query-file'|\
+        'avili retrieve search --query-media'|\
+        'avili retrieve search --model') REPLY='file' ;;
+        'avili extract --videos'|\
+        'avili eval --plot'|\
+        'avili demo --workdir') REPLY='dir' ;;
+        'avili extract --num-classes'|\
+        'avili extract --clips'|\
+        'avili extract --rules'|\
+        'avili extract --absent-rate'|\
+        'avili extract --audio-dim'|\
+        'avili extract --visual-dim'|\
+        'avili extract --classes'|\
+        'avili extract --val-fraction'|\
+        'avili extract --chunk-rows'|\
+        'avili extract --audio-backbone'|\
+        'avili extract --visual-backbone'|\
+        'avili extract --audio-weights'|\
+        'avili extract --visual-weights'|\
+        'avili extract --fps'|\
+        'avili extract --start'|\
+        'avili extract --duration'|\
+        'avili extract --batch-size'|\
+        'avili extract --workers'|\
+        'avili extract --shard'|\
+        'avili extract --seed'|\
+        'avili teach --epochs'|\
+        'avili teach --batch-size'|\
+        'avili teach --lr'|\
+        'avili teach --hidden'|\
+        'avili teach --align-weight'|\
+        'avili teach --harvest-quantile'|\
+        'avili teach --seed'|\
+        'avili infer-graph --format'|\
+        'avili infer-graph --lambda'|\
+        'avili infer-graph --restarts'|\
+        'avili infer-graph --bootstrap'|\
+        'avili infer-graph --min-frequency'|\
+        'avili infer-graph --workers'|\
+        'avili infer-graph --backend'|\
+        'avili infer-graph --algorithm'|\
+        'avili infer-graph --top-k'|\
+        'avili infer-graph --class-names'|\
+        'avili infer-graph --top'|\
+        'avili infer-graph --seed'|\
+        'avili distill --lir-weight'|\
+        'avili distill --temperature'|\
+        'avili distill --fnac-weight'|\
+        'avili distill --fnac-warmup'|\
+        'avili distill --cpsp-weight'|\
+        'avili distill --epochs'|\
+        'avili distill --batch-size'|\
+        'avili distill --lr'|\
+        'avili distill --margin'|\
+        'avili distill --embed-dim'|\
+        'avili distill --seed'|\
+        'avili eval --split'|\
+        'avili eval --chunk'|\
+        'avili eval --seed'|\
+        'avili eval --tau'|\
+        'avili eval --top-edges'|\
+        'avili eval --max-memory'|\
+        'avili demo --seed'|\
+        'avili retrieve --query'|\
+        'avili retrieve --k'|\
+        'avili retrieve --split'|\
+        'avili retrieve index --split'|\
+        'avili retrieve index --nlist'|\
+        'avili retrieve index --pq-m'|\
+        'avili retrieve index --nbits'|\
+        'avili retrieve index --max-memory'|\
+        'avili retrieve index --seed'|\
+        'avili retrieve search --query'|\
+        'avili retrieve search --k'|\
+        'avili retrieve search --nprobe'|\
+        'avili retrieve search --memory-mb') REPLY='text' ;;
+        'avili extract --device'|\
+        'avili teach --device'|\
+        'avili distill --device') REPLY='choice auto cpu cuda' ;;
+        'avili teach --mode') REPLY='choice aligned independent fused' ;;
+        'avili infer-graph --input-kind') REPLY='choice auto probs logits' ;;
+        'avili distill --loss') REPLY='choice triplet proxy-triplet infonce supcon fnac cpsp' ;;
+        'avili distill --mining') REPLY='choice hard semihard' ;;
+        'avili eval --relevance') REPLY='choice label events harvested' ;;
+        'avili eval --map-variant') REPLY='choice standard cumulative' ;;
+        'avili retrieve --direction'|\
+        'avili retrieve search --direction') REPLY='choice a2v v2a' ;;
+        *) REPLY= ;;
+    esac
+}
+_avili_args() {  # $1: a command path; REPLY: how its arguments complete
+    case $1 in
+        'avili extract'|\
+        'avili infer-graph') REPLY=file ;;
+        *) REPLY= ;;
+    esac
 }
 
-complete -o default -F _avili_completion avili
+_avili_offer() {  # complete $cur as $1 says: file, dir, "choice A B ..." or a word list
+    case $1 in
+        file) compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
+        dir) compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
+        choice\ *) mapfile -t COMPREPLY < <(compgen -W "${1#choice }" -- "$cur") ;;
+        text) ;;
+        *) mapfile -t COMPREPLY < <(compgen -W "$1" -- "$cur") ;;
+    esac
+}
 
+_avili() {
+    local cur=${COMP_WORDS[COMP_CWORD]} path=avili i=1 word REPLY
+    COMPREPLY=()
+    while ((i < COMP_CWORD)); do  # find the (sub)command being typed
+        word=${COMP_WORDS[i]}
+        _avili_value "$path $word"
+        if [[ -n $REPLY ]]; then
+            ((i += 2))  # an option and its value
+            continue
+        fi
+        _avili_commands "$path"
+        [[ " $REPLY " == *" $word "* ]] && path="$path $word"
+        ((i++))
+    done
+    if ((i > COMP_CWORD)); then  # the word is an option's value
+        _avili_value "$path ${COMP_WORDS[COMP_CWORD-1]}"
+        _avili_offer "$REPLY"
+    elif [[ $cur == -* ]]; then
+        _avili_options "$path"
+        _avili_offer "$REPLY"
+    else
+        _avili_commands "$path"
+        [[ -z $REPLY ]] && _avili_args "$path"
+        [[ -z $REPLY ]] && _avili_options "$path"
+        _avili_offer "$REPLY"
+    fi
+}
+
+complete -F _avili avili

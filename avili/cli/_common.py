@@ -4,6 +4,7 @@ turns AviliError into one stderr line and exit code 2, progress and summary outp
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 from enum import Enum
 from pathlib import Path
@@ -14,10 +15,28 @@ import typer
 from avili import __version__
 from avili.config import METRIC_LOSSES
 
+
+def paragraphs(doc: str) -> str:
+    """A docstring as Typer help text: the lines of each paragraph joined into one, so Rich
+    wraps it to the terminal instead of breaking it where the source did; blank lines still
+    separate paragraphs (and the example). Brackets stay escaped (``\\[``) for Rich."""
+    return "\n\n".join(" ".join(p.split()) for p in inspect.cleandoc(doc).split("\n\n"))
+
+
+APP_HELP = """Audio-visual embeddings robust to sparse labels: teach -> infer-graph -> distill ->
+eval/retrieve.
+
+extract builds an HDF5 dataset (synthetic, published features, raw videos or shards); teach
+trains the teacher and writes soft labels; infer-graph finds the latent interaction graph
+between classes; distill trains the student with a metric loss plus LIR; eval scores it and
+retrieve searches with it. demo chains them on the synthetic benchmark. Each command's
+--help has an example.
+
+Example: avili demo --workdir avili-demo
+"""
+# Help is Rich markup on every Typer version (their default differs): a literal "[" is "\\[".
 app = typer.Typer(name="avili", no_args_is_help=True, pretty_exceptions_enable=False,
-                  add_completion=True,
-                  help="Audio-visual embeddings robust to sparse labels: teach -> infer-graph "
-                       "-> distill -> eval/retrieve.")
+                  add_completion=True, rich_markup_mode="rich", help=paragraphs(APP_HELP))
 _state = {"debug": False}
 
 
@@ -88,7 +107,7 @@ def main(
     version: Annotated[Optional[bool], typer.Option("--version", callback=_version,
                                                     is_eager=True, help="Print the version.")] = None,
 ) -> None:
-    """avili: audio-visual embeddings that stay robust when labels are sparse."""
+    """The options before the command (its help is APP_HELP); set up clean interrupts."""
     _state["debug"] = debug
     import signal
     import sys
@@ -138,10 +157,11 @@ def guarded(fn: Callable) -> Callable:
 
 
 def command(name: str, parent: Optional[typer.Typer] = None) -> Callable:
-    """Register a :func:`guarded` command on ``parent`` (default: the app)."""
+    """Register a :func:`guarded` command on ``parent`` (default: the app), with its
+    docstring as its help."""
 
     def wrap(fn: Callable) -> Callable:
-        return (parent or app).command(name)(guarded(fn))
+        return (parent or app).command(name, help=paragraphs(fn.__doc__ or ""))(guarded(fn))
 
     return wrap
 
@@ -149,9 +169,11 @@ def command(name: str, parent: Optional[typer.Typer] = None) -> Callable:
 def _fail(message: str, exc: BaseException, code: int = 2) -> None:
     if _state["debug"]:
         raise exc
+    from rich.markup import escape
+
     from avili._console import stderr
 
-    stderr.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -176,10 +198,13 @@ def _outputs(overwrite: bool, *paths: Optional[Path]) -> None:
 
 def _warn(messages: list[str]) -> None:
     """Warnings from a library call, one yellow line each on stderr."""
+    from rich.markup import escape
+
     from avili._console import stderr
 
     for message in messages:
-        stderr.print(f"[bold yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+        stderr.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False,
+                     soft_wrap=True)
 
 
 def _print_grids(grids: list, markdown: bool) -> None:
@@ -201,4 +226,4 @@ def _emit(summary: dict, as_json: bool, line: str) -> None:
 
         typer.echo(json.dumps(to_jsonable(summary), indent=2, sort_keys=True))
     else:
-        stdout.print(line, highlight=False, soft_wrap=True)
+        stdout.print(line, markup=False, highlight=False, soft_wrap=True)

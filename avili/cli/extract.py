@@ -29,7 +29,8 @@ def extract(
         "--from", help="Published feature file (HDF5/NPZ) or AVE release folder.",
         rich_help_panel=Src)] = None,
     videos: Annotated[Optional[Path], typer.Option(
-        help="Folder of raw videos (needs avili[media]).", rich_help_panel=Src)] = None,
+        help="Folder of raw videos (needs avili\\[media]).", rich_help_panel=Src,
+        file_okay=False)] = None,
     merge: Annotated[bool, typer.Option(
         "--merge", help="Join the dataset shards given as arguments.", rich_help_panel=Src)
     ] = False,
@@ -101,9 +102,9 @@ def extract(
     --synthetic generates the built-in benchmark with planted latent interactions (and its
     planted graph); --from converts published feature files (AVE/VEGAS HDF5 or NPZ, or the
     official AVE release folder), detecting the format; --videos decodes raw videos and
-    embeds them (pip install 'avili[media]'); --merge joins shards.
+    embeds them (pip install 'avili\\[media]'); --merge joins shards.
 
-    Example: avili extract --from AVE_feature_vgg_inception.h5 --out ave.h5
+    Example: avili extract --synthetic --out demo.h5
     """
     modes = [name for name, on in (("--synthetic", synthetic), ("--from", source is not None),
                                    ("--videos", videos is not None), ("--merge", merge)) if on]

@@ -8,13 +8,11 @@ from typing import Annotated, Optional
 import typer
 
 from avili.cli._common import (Direction, Json, MaxMemory, Overwrite, Seed, _emit, _outputs, app,
-                               command, guarded)
+                               command, guarded, paragraphs)
 from avili.config import IndexConfig, SearchConfig
 
 
-retrieve_app = typer.Typer(help="Top-k cross-modal search: directly from a model and a "
-                           "dataset, or against a gallery index built once.")
-app.add_typer(retrieve_app, name="retrieve")
+retrieve_app = typer.Typer(rich_markup_mode="rich")
 
 
 @retrieve_app.callback(invoke_without_command=True)
@@ -31,9 +29,12 @@ def retrieve(
                                                       "query's own).")] = None,
     as_json: Json = False,
 ) -> None:
-    """Top-k cross-modal search for one clip, embedding the gallery on the fly. For
-    repeated queries or big galleries, build an index once ('retrieve index') and query it
-    ('retrieve search').
+    """Top-k cross-modal search: directly from a model and a dataset, or against a gallery
+    index built once.
+
+    With --model, --data and --query, search for one clip, embedding the gallery on the fly.
+    For repeated queries or big galleries, build an index once ('avili retrieve index') and
+    query it as often as needed ('avili retrieve search').
 
     Example: avili retrieve --model student.pt --data demo.h5 --query syn0-00001 --k 5
     """
@@ -52,6 +53,9 @@ def retrieve(
                 f"{s['gallery_size']}")
 
 
+app.add_typer(retrieve_app, name="retrieve", help=paragraphs(retrieve.__doc__ or ""))
+
+
 @command("index", retrieve_app)
 def retrieve_index(
     model: Annotated[Path, typer.Option(help="Student checkpoint.")],
@@ -60,7 +64,7 @@ def retrieve_index(
     split: Annotated[Optional[str], typer.Option(help="Only this split (default: every "
                                                       "clip).")] = None,
     ivfpq: Annotated[bool, typer.Option("--ivfpq", help="Also build faiss IVF-PQ indexes "
-                                        "for approximate search (avili[faiss]).")] = False,
+                                        "for approximate search (avili\\[faiss]).")] = False,
     nlist: Annotated[int, typer.Option(help="IVF lists.")] = IndexConfig.nlist,
     pq_m: Annotated[int, typer.Option(help="PQ sub-quantizers (divides the embedding "
                                            "size).")] = IndexConfig.pq_m,
@@ -94,7 +98,7 @@ def retrieve_search(
                           "(.npy (Q, D), or .npz with one array); needs --model.")] = None,
     query_media: Annotated[Optional[list[Path]], typer.Option(help="Media file (video or "
                            "audio), through the backbones of the index's dataset; "
-                           "repeatable; needs --model and avili[media].")] = None,
+                           "repeatable; needs --model and avili\\[media].")] = None,
     model: Annotated[Optional[Path], typer.Option(help="The student the index was built "
                                                        "with (for --query-file and "
                                                        "--query-media).")] = None,
@@ -109,6 +113,11 @@ def retrieve_search(
 ) -> None:
     """Top-k search against a gallery index, exact (chunked, memory bounded by
     --memory-mb) or approximate.
+
+    Queries are clip ids stored in the index (--query), raw query-modality features
+    (--query-file) or media files (--query-media); the last two are embedded with --model,
+    the student the index was built with. --approximate uses the IVF-PQ part built with
+    'avili retrieve index --ivfpq'.
 
     Example: avili retrieve search --index g.avx --query syn0-00001 --k 5 --json
     """

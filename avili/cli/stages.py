@@ -100,7 +100,7 @@ def infer_graph(
     """Infer the latent interaction graph with GRaSP or BOSS on train soft labels.
 
     Variables are the C audio and C visual class columns; the result is a weighted CPDAG
-    over nodes audio:<class> and visual:<class>. weight[i, j] > 0 means i -> j. With
+    over nodes audio:<class> and visual:<class>. weight\\[i, j] > 0 means i -> j. With
     --restarts/--bootstrap every edge also gets its frequency across runs, and the weight
     becomes frequency x strength.
 
@@ -231,7 +231,8 @@ def evaluate(
                    ] = 0.5,
     top_edges: Annotated[int, typer.Option(help="Graph edges diagnosed.")] = 10,
     plot: Annotated[Optional[Path], typer.Option(help="Folder for PNG plots: precision-"
-                    "recall per direction, val mAP per epoch, t-SNE maps.")] = None,
+                    "recall per direction, val mAP per epoch, t-SNE maps.", file_okay=False)
+                    ] = None,
     max_memory: MaxMemory = 0.0,
     overwrite: Overwrite = False, as_json: Json = False,
 ) -> None:
@@ -274,13 +275,14 @@ def evaluate(
     if s["plots"]:
         from avili._console import stderr
 
-        stderr.print(f"plots: {', '.join(s['plots'])}", highlight=False, soft_wrap=True)
+        stderr.print(f"plots: {', '.join(s['plots'])}", markup=False, highlight=False,
+                     soft_wrap=True)
 
 
 @command("demo")
 def demo(
-    workdir: Annotated[Path, typer.Option(help="Folder for every artifact (regenerated).")
-                       ] = Path("avili-demo"),
+    workdir: Annotated[Path, typer.Option(help="Folder for every artifact (regenerated).",
+                                          file_okay=False)] = Path("avili-demo"),
     seed: Seed = 0, quiet: Quiet = False, as_json: Json = False,
 ) -> None:
     """Run the whole pipeline on the synthetic default and compare baseline vs LIR.

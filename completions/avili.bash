@@ -3,7 +3,7 @@
 
 _avili_commands() {  # $1: a command path; REPLY: its subcommands
     case $1 in
-        'avili') REPLY="extract teach infer-graph distill eval demo retrieve" ;;
+        'avili') REPLY="extract info teach infer-graph distill eval demo retrieve" ;;
         'avili retrieve') REPLY="index search" ;;
         *) REPLY= ;;
     esac
@@ -11,10 +11,11 @@ _avili_commands() {  # $1: a command path; REPLY: its subcommands
 _avili_options() {  # $1: a command path; REPLY: its options
     case $1 in
         'avili') REPLY="--debug --no-debug --version --install-completion --show-completion --help" ;;
-        'avili extract') REPLY="--out --synthetic --no-synthetic --from --videos --merge --num-classes --clips --rules --absent-rate --audio-dim --visual-dim --planted-out --orthogonal-prototypes --random-prototypes --classes --class-names --val-fraction --chunk-rows --labels --audio-backbone --visual-backbone --audio-weights --visual-weights --fps --start --duration --keep-segments --no-keep-segments --batch-size --workers --shard --strict --no-strict --device --seed --quiet -q --overwrite --no-overwrite --json --help" ;;
-        'avili teach') REPLY="--data --out --soft-out --epochs --batch-size --lr --hidden --align-weight --mode --harvest-quantile --resume --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
+        'avili extract') REPLY="--out --synthetic --no-synthetic --from --videos --merge --num-classes --clips --rules --absent-rate --audio-dim --visual-dim --planted-out --orthogonal-prototypes --random-prototypes --classes --class-names --val-fraction --test-fraction --chunk-rows --labels --audio-backbone --visual-backbone --audio-weights --visual-weights --fps --start --duration --keep-segments --no-keep-segments --batch-size --workers --shard --strict --no-strict --device --seed --quiet -q --overwrite --no-overwrite --json --help" ;;
+        'avili info') REPLY="--json --help" ;;
+        'avili teach') REPLY="--data --out --soft-out --epochs --batch-size --lr --hidden --align-weight --mode --harvest-quantile --resume --max-memory --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
         'avili infer-graph') REPLY="--out --format --csv --plot --lambda --restarts --bootstrap --min-frequency --workers --backend --algorithm --top-k --input-kind --class-names --show --top --seed --overwrite --no-overwrite --json --help" ;;
-        'avili distill') REPLY="--data --out --soft --graph --lir-weight --loss --mining --temperature --fnac-weight --fnac-warmup --cpsp-weight --epochs --batch-size --lr --margin --embed-dim --resume --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
+        'avili distill') REPLY="--data --out --soft --graph --lir-weight --loss --mining --temperature --fnac-weight --fnac-warmup --cpsp-weight --epochs --batch-size --lr --margin --embed-dim --resume --max-memory --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
         'avili eval') REPLY="--model --data --split --relevance --ci --map-variant --per-class --markdown --chunk --save-embeddings --seed --diagnose-graph --soft --tau --top-edges --plot --max-memory --overwrite --no-overwrite --json --help" ;;
         'avili demo') REPLY="--workdir --seed --quiet -q --json --help" ;;
         'avili retrieve') REPLY="--model --data --query --k --direction --split --json --help" ;;
@@ -66,6 +67,7 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili extract --visual-dim'|\
         'avili extract --classes'|\
         'avili extract --val-fraction'|\
+        'avili extract --test-fraction'|\
         'avili extract --chunk-rows'|\
         'avili extract --audio-backbone'|\
         'avili extract --visual-backbone'|\
@@ -84,6 +86,7 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili teach --hidden'|\
         'avili teach --align-weight'|\
         'avili teach --harvest-quantile'|\
+        'avili teach --max-memory'|\
         'avili teach --seed'|\
         'avili infer-graph --format'|\
         'avili infer-graph --lambda'|\
@@ -107,6 +110,7 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili distill --lr'|\
         'avili distill --margin'|\
         'avili distill --embed-dim'|\
+        'avili distill --max-memory'|\
         'avili distill --seed'|\
         'avili eval --split'|\
         'avili eval --chunk'|\
@@ -145,6 +149,7 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
 _avili_args() {  # $1: a command path; REPLY: how its arguments complete
     case $1 in
         'avili extract'|\
+        'avili info'|\
         'avili infer-graph') REPLY=file ;;
         *) REPLY= ;;
     esac

@@ -23,6 +23,7 @@ function __avili_path --description 'The avili command being typed'
                 'avili extract --classes' \
                 'avili extract --class-names' \
                 'avili extract --val-fraction' \
+                'avili extract --test-fraction' \
                 'avili extract --chunk-rows' \
                 'avili extract --labels' \
                 'avili extract --audio-backbone' \
@@ -47,6 +48,7 @@ function __avili_path --description 'The avili command being typed'
                 'avili teach --align-weight' \
                 'avili teach --mode' \
                 'avili teach --harvest-quantile' \
+                'avili teach --max-memory' \
                 'avili teach --seed' \
                 'avili teach --device' \
                 'avili infer-graph --out' \
@@ -82,6 +84,7 @@ function __avili_path --description 'The avili command being typed'
                 'avili distill --lr' \
                 'avili distill --margin' \
                 'avili distill --embed-dim' \
+                'avili distill --max-memory' \
                 'avili distill --seed' \
                 'avili distill --device' \
                 'avili eval --model' \
@@ -126,6 +129,7 @@ function __avili_path --description 'The avili command being typed'
                 'avili retrieve search --memory-mb'
                 set skip 1  # an option that takes a value: the next word is that value
             case 'avili extract' \
+                'avili info' \
                 'avili teach' \
                 'avili infer-graph' \
                 'avili distill' \
@@ -146,6 +150,7 @@ end
 
 complete -c avili -f  # files only where a path is expected
 complete -c avili -n '__avili_at "avili"' -a extract -d 'Build an avili dataset (HDF5) from one of four sources.'
+complete -c avili -n '__avili_at "avili"' -a info -d 'Show what an avili artifact is: its kind (recognised from the file\'s content, not its name), schema and version, shapes, class names, clips per split, provenance (avili version, config, seed, input files with their SHA-256, the clip-id list hash) and, for a checkpoint, its best epoch and validation score. Only metadata and small keys are read; feature arrays stay on disk. A file that is not an avili artifact, or is truncated or corrupt, gives a one-line error and exit code 2.'
 complete -c avili -n '__avili_at "avili"' -a teach -d 'Train the teacher and write soft labels (and harvested modality labels) for every clip.'
 complete -c avili -n '__avili_at "avili"' -a infer-graph -d 'Infer the latent interaction graph with GRaSP or BOSS on train soft labels.'
 complete -c avili -n '__avili_at "avili"' -a distill -d 'Train the student: a cross-modal metric loss plus LIR.'
@@ -172,7 +177,8 @@ complete -c avili -n '__avili_at "avili extract"' -l planted-out -r -F -d 'Plant
 complete -c avili -n '__avili_at "avili extract"' -l orthogonal-prototypes -l random-prototypes -d 'Orthogonal class prototypes (no class pair confusable by construction) or i.i.d. Gaussian ones (some pairs overlap by chance).'
 complete -c avili -n '__avili_at "avili extract"' -l classes -x -d 'Keep only these classes, by name (comma-separated or repeated), in this order.'
 complete -c avili -n '__avili_at "avili extract"' -l class-names -r -F -d 'Text file, one class name per line, for sources without names.'
-complete -c avili -n '__avili_at "avili extract"' -l val-fraction -x -d 'Val share carved from train (stratified) when the source has no val split.'
+complete -c avili -n '__avili_at "avili extract"' -l val-fraction -x -d 'Val share: of all clips with --synthetic (default 0.15); carved from train (stratified) when an imported source has no val split (default 0.1).'
+complete -c avili -n '__avili_at "avili extract"' -l test-fraction -x -d 'Test share of all clips.'
 complete -c avili -n '__avili_at "avili extract"' -l chunk-rows -x -d 'Rows read per chunk (bounds memory).'
 complete -c avili -n '__avili_at "avili extract"' -l labels -r -F -d 'CSV: file,label[,split].'
 complete -c avili -n '__avili_at "avili extract"' -l audio-backbone -x -d 'logmel (weight-free log-mel statistics) or hf (a transformers audio model such as AST or CLAP, from --audio-weights).'
@@ -194,6 +200,9 @@ complete -c avili -n '__avili_at "avili extract"' -l overwrite -l no-overwrite -
 complete -c avili -n '__avili_at "avili extract"' -l json -d 'Print machine-readable JSON on stdout.'
 complete -c avili -n '__avili_at "avili extract"' -l help -d 'Show this message and exit.'
 complete -c avili -n '__avili_at "avili extract"' -F
+complete -c avili -n '__avili_at "avili info"' -l json -d 'Print machine-readable JSON on stdout.'
+complete -c avili -n '__avili_at "avili info"' -l help -d 'Show this message and exit.'
+complete -c avili -n '__avili_at "avili info"' -F
 complete -c avili -n '__avili_at "avili teach"' -l data -r -F -d 'avili dataset (HDF5).'
 complete -c avili -n '__avili_at "avili teach"' -l out -r -F -d 'Teacher checkpoint to write (.pt).'
 complete -c avili -n '__avili_at "avili teach"' -l soft-out -r -F -d 'Soft labels to write (default: soft.npz beside --out).'
@@ -205,6 +214,7 @@ complete -c avili -n '__avili_at "avili teach"' -l align-weight -x -d 'Weight of
 complete -c avili -n '__avili_at "avili teach"' -l mode -x -a 'aligned independent fused' -d 'aligned (AV-SAL), independent (per-modality teachers, no alignment; VALOR) or fused (one head on both modalities).'
 complete -c avili -n '__avili_at "avili teach"' -l harvest-quantile -x -d 'Harvested modality labels: a class counts as present above this quantile of its val scores on other classes\' clips.'
 complete -c avili -n '__avili_at "avili teach"' -l resume -d 'Continue an interrupted run from the training state saved after each epoch (<out>.state.pt); the config must match.'
+complete -c avili -n '__avili_at "avili teach"' -l max-memory -x -d 'Feature memory budget in MB; larger datasets stay on disk and are read in chunks (0 = a quarter of RAM).'
 complete -c avili -n '__avili_at "avili teach"' -l seed -x -d 'Seed for random, numpy and torch.'
 complete -c avili -n '__avili_at "avili teach"' -l device -x -a 'auto cpu cuda' -d 'Where to train: CUDA when present by default.'
 complete -c avili -n '__avili_at "avili teach"' -l quiet -s q -d 'No progress bars.'
@@ -249,6 +259,7 @@ complete -c avili -n '__avili_at "avili distill"' -l lr -x -d ''
 complete -c avili -n '__avili_at "avili distill"' -l margin -x -d ''
 complete -c avili -n '__avili_at "avili distill"' -l embed-dim -x -d ''
 complete -c avili -n '__avili_at "avili distill"' -l resume -d 'Continue an interrupted run from the training state saved after each epoch (<out>.state.pt); the config must match.'
+complete -c avili -n '__avili_at "avili distill"' -l max-memory -x -d 'Feature memory budget in MB; larger datasets stay on disk and are read in chunks (0 = a quarter of RAM).'
 complete -c avili -n '__avili_at "avili distill"' -l seed -x -d 'Seed for random, numpy and torch.'
 complete -c avili -n '__avili_at "avili distill"' -l device -x -a 'auto cpu cuda' -d 'Where to train: CUDA when present by default.'
 complete -c avili -n '__avili_at "avili distill"' -l quiet -s q -d 'No progress bars.'

@@ -24,6 +24,9 @@ def default_budget() -> int:
     return physical_memory() // 4
 
 
+WINDOW_BYTES = 64 << 20  # the most a sparse row read holds of the file at once
+
+
 class Rows:
     """Rows ``index`` (n,) increasing of an (N, D) HDF5 dataset, read lazily as float32."""
 
@@ -51,11 +54,18 @@ class Rows:
         return Rows(self.source, order, self.path, self.key)
 
     def _read(self, rows: np.ndarray) -> np.ndarray:
-        """(len(rows), D) float32: the covering span of the file, then the rows in it."""
-        if rows.size == 0:
-            return np.zeros((0, self.source.shape[1]), np.float32)
-        block = self.source[int(rows[0]):int(rows[-1]) + 1]
-        out = np.asarray(block[rows - rows[0]], dtype=np.float32)
+        """(len(rows), D) float32, read window by window: each window is a contiguous span
+        of at most ``max(len(rows), WINDOW_BYTES / row bytes)`` file rows, so sparse rows
+        (e.g. a 1% split of a large file) never pull their whole covering span into memory."""
+        out = np.empty((rows.size, self.source.shape[1]), np.float32)
+        width = max(rows.size, WINDOW_BYTES // (4 * max(1, self.source.shape[1])))
+        at = 0
+        while at < rows.size:
+            start = int(rows[at])
+            stop = at + int(np.searchsorted(rows[at:], start + width))
+            block = self.source[start:int(rows[stop - 1]) + 1]
+            out[at:stop] = block[rows[at:stop] - start]
+            at = stop
         if not np.isfinite(out).all():
             raise AviliError(f"'{self.key}' contains NaN or Inf values (found while reading "
                              "it in chunks)", self.path)
@@ -75,6 +85,17 @@ class Columns:
 
     def __getitem__(self, key: slice) -> np.ndarray:
         return np.concatenate([np.asarray(p[key]) for p in self.parts], axis=1)
+
+
+def in_memory(ds: Any, limit: int) -> Any:
+    """``ds`` with lazy features read into memory when together they take at most
+    ``limit`` bytes (e.g. a small val split read once rather than every epoch)."""
+    from dataclasses import replace
+
+    if isinstance(ds.audio, np.ndarray) or ds.audio.shape[0] * 4 * (
+            ds.audio.shape[1] + ds.visual.shape[1]) > limit:
+        return ds
+    return replace(ds, audio=ds.audio[:], visual=ds.visual[:])
 
 
 def budget_bytes(max_memory_mb: float) -> int:

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from avili.config import DistillConfig
-from avili.data.lazy import budget_bytes
+from avili.data.lazy import budget_bytes, in_memory
 from avili.data.schema import Dataset
 from avili.data.softlabels import SoftLabels
 from avili.errors import AviliError
@@ -58,9 +58,10 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
                           cfg.dropout)
     xa, xv = ds.audio[train], ds.visual[train]  # arrays, or lazy rows
     model.fit_standardizers(xa, xv)
-    features = train_features(xa, xv, device, budget_bytes(cfg.max_memory_mb),
-                              cfg.batch_size)
+    budget = budget_bytes(cfg.max_memory_mb)
+    features = train_features(xa, xv, device, budget, cfg.batch_size)
     del xa, xv
+    val = in_memory(ds.subset("val"), budget // 8)  # read once, not every epoch
     model.to(device)
     metric = build_metric_loss(cfg, ds.num_classes).to(device)
     links = np.zeros((ds.num_classes, ds.num_classes), dtype=np.float32)
@@ -75,7 +76,7 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
     step = _step(wrap(model, world), world, features, t, metric, lir, cfg)
 
     def validate() -> float:
-        return evaluate_split(model, ds, "val", "label", device)["avg_mAP"]
+        return evaluate_split(model, val, "val", "label", device)["avg_mAP"]
 
     params = list(model.parameters()) + list(metric.parameters())  # e.g. class proxies
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)

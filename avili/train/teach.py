@@ -17,7 +17,7 @@ from torch.nn import functional as F
 
 from avili.artifacts import ids_sha256
 from avili.config import TeachConfig
-from avili.data.lazy import Columns, budget_bytes
+from avili.data.lazy import Columns, budget_bytes, in_memory
 from avili.data.schema import Dataset
 from avili.data.softlabels import SoftLabels
 from avili.losses import SoftLabelAlignment
@@ -62,12 +62,13 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
     align_weight = cfg.align_weight if cfg.mode == "aligned" else 0.0
     xa, xv = ds.audio[train], ds.visual[train]  # arrays, or lazy rows
     model.fit_standardizers(xa, xv)
-    features = train_features(xa, xv, device, budget_bytes(cfg.max_memory_mb),
-                              cfg.batch_size)
+    budget = budget_bytes(cfg.max_memory_mb)
+    features = train_features(xa, xv, device, budget, cfg.batch_size)
     del xa, xv
     model.to(device)
     target = _onehot(ds, train, device)
-    va, vv, vtarget = ds.audio[val], ds.visual[val], _onehot(ds, val, torch.device("cpu"))
+    part = in_memory(ds.subset("val"), budget // 8)
+    va, vv, vtarget = part.audio, part.visual, _onehot(ds, val, torch.device("cpu"))
     align = SoftLabelAlignment()
 
     trained = wrap(model, world)

@@ -78,3 +78,25 @@ def test_teach_and_distill_stream_what_does_not_fit(stored, tmp_path):
     fails(["distill", "--data", path, "--out", tmp_path / "x.pt", "--lir-weight", "0",
            "--max-memory", "0.01"], "too small to stream these features")
     assert not (tmp_path / "x.pt").exists()
+
+
+def test_sparse_rows_are_read_window_by_window(stored, monkeypatch):
+    import avili.data.lazy as lazy
+
+    path, ds = stored
+    monkeypatch.setattr(lazy, "WINDOW_BYTES", 10 * 4 * 24)  # ten visual rows per window
+    rows = open_dataset(path, max_memory=0).visual
+    spans = []
+    source = rows.source
+
+    class Spy:
+        shape = source.shape
+
+        def __getitem__(self, key):
+            spans.append(key.stop - key.start)
+            return source[key]
+
+    pick = np.array([0, 3, 4, 50, 51, 52, 200, 239])
+    sparse = lazy.Rows(Spy(), pick, path, "visual")
+    np.testing.assert_array_equal(sparse[:], ds.visual[pick])
+    assert spans == [5, 3, 1, 1]  # never the whole 240-row covering span

@@ -15,7 +15,7 @@ _avili_options() {  # $1: a command path; REPLY: its options
         'avili info') REPLY="--json --help" ;;
         'avili teach') REPLY="--data --out --soft-out --epochs --batch-size --lr --hidden --align-weight --mode --harvest-quantile --resume --max-memory --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
         'avili infer-graph') REPLY="--out --format --csv --plot --lambda --restarts --bootstrap --min-frequency --workers --backend --algorithm --top-k --input-kind --class-names --show --top --seed --overwrite --no-overwrite --json --help" ;;
-        'avili distill') REPLY="--data --out --soft --graph --lir-weight --loss --mining --temperature --fnac-weight --fnac-warmup --cpsp-weight --epochs --batch-size --lr --margin --embed-dim --resume --max-memory --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
+        'avili distill') REPLY="--data --out --soft --graph --lir-weight --loss --mining --temperature --fnac-weight --fnac-warmup --cpsp-weight --epochs --batch-size --lr --margin --embed-dim --resume --max-memory --gather --no-gather --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
         'avili eval') REPLY="--model --data --split --relevance --ci --map-variant --per-class --markdown --chunk --save-embeddings --seed --diagnose-graph --soft --tau --top-edges --plot --max-memory --overwrite --no-overwrite --json --help" ;;
         'avili demo') REPLY="--workdir --seed --quiet -q --json --help" ;;
         'avili retrieve') REPLY="--model --data --query --k --direction --split --json --help" ;;

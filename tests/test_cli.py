@@ -399,3 +399,12 @@ def test_same_seed_same_command_gives_byte_identical_artifacts(pipeline, tmp_pat
         runs.append([(tmp_path / n).read_bytes() for n in ("soft.npz", "graph.npz")]
                     + [metrics])
     assert runs[0] == runs[1]
+
+
+def test_no_gather_is_recorded_in_the_config(pipeline, tmp_path):
+    from avili.students import load_student
+
+    ok(["distill", "--data", pipeline / "ave.h5", "--lir-weight", "0", "--no-gather",
+        "--out", tmp_path / "s.pt", "--epochs", "1", "-q"])
+    assert load_student(tmp_path / "s.pt")[1]["config"]["gather"] is False
+    assert load_student(pipeline / "student.pt")[1]["config"]["gather"] is True

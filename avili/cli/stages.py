@@ -172,6 +172,10 @@ def distill(
     lr: float = DistillConfig.lr, margin: float = DistillConfig.margin,
     embed_dim: int = DistillConfig.embed_dim, resume: Resume = False,
     max_memory: MaxMemory = 0.0,
+    gather: Annotated[bool, typer.Option(help="Under torchrun: gather every rank's "
+                                              "embeddings (with gradients) so the loss sees "
+                                              "the whole global batch; --no-gather: each "
+                                              "rank's own slice.")] = DistillConfig.gather,
     seed: Seed = 0, device: DeviceOpt = Device.auto, quiet: Quiet = False,
     overwrite: Overwrite = False, as_json: Json = False,
 ) -> None:
@@ -190,7 +194,8 @@ def distill(
                         fnac_weight=fnac_weight, fnac_warmup=fnac_warmup,
                         cpsp_weight=cpsp_weight, epochs=epochs, batch_size=batch_size, lr=lr,
                         margin=margin, embed_dim=embed_dim, lir_weight=lir_weight,
-                        max_memory_mb=max_memory, seed=seed, device=device.value)
+                        max_memory_mb=max_memory, gather=gather, seed=seed,
+                        device=device.value)
     s = api.distill(data, cfg, out, soft, graph, _progress(quiet), resume)
     if "rank" in s:  # a torchrun rank other than 0: rank 0 reports
         return

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -220,12 +220,15 @@ def align_to_dataset(soft: SoftLabels, clip_ids: np.ndarray, class_names: Sequen
     if list(soft.class_names) != list(class_names):
         raise AviliError(f"{pair}: class names differ ({len(soft.class_names)} vs "
                          f"{len(class_names)} classes)")
-    position = {cid: k for k, cid in enumerate(soft.clip_id.tolist())}
-    missing = [cid for cid in clip_ids.tolist() if cid not in position]
-    if missing:
-        raise AviliError(f"{pair}: {len(missing)} dataset clip ids are absent from the soft "
-                         f"labels (first: {missing[0]!r})")
-    order = np.array([position[cid] for cid in clip_ids.tolist()], dtype=np.int64)
+    ids, want = np.asarray(soft.clip_id), np.asarray(clip_ids)
+    if ids.shape == want.shape and np.array_equal(ids, want):  # already in order: no copies
+        return replace(soft, class_names=list(class_names))
+    sorter = np.argsort(ids, kind="stable")  # match by sorting, not a dict of 1M strings
+    order = sorter[np.searchsorted(ids, want, sorter=sorter).clip(max=ids.size - 1)]
+    missing = want[ids[order] != want]
+    if missing.size:
+        raise AviliError(f"{pair}: {missing.size} dataset clip ids are absent from the soft "
+                         f"labels (first: {str(missing[0])!r})")
     return SoftLabels(audio=soft.audio[order], visual=soft.visual[order],
                       class_names=list(class_names), clip_id=soft.clip_id[order],
                       label=soft.label[order], split=soft.split[order],

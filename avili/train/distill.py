@@ -70,9 +70,10 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
         links = _lir_inputs(soft, graph)
         lir = LatentInteractionRegularizer(torch.as_tensor(links)).to(device)
     none = np.zeros((len(ds), 0), np.float32)
-    t = {k: torch.as_tensor(v[train], device=device) for k, v in
+    t = {k: torch.as_tensor(v, device=device) for k, v in  # all N rows: on the CPU, no copy
          {"label": ds.label, "soft_audio": soft.audio if lir else none,
           "soft_visual": soft.visual if lir else none}.items()}
+    t["row"] = torch.as_tensor(train, device=device)  # train position -> dataset row
     step = _step(wrap(model, world), world, features, t, metric, lir, cfg)
 
     def validate() -> float:
@@ -96,7 +97,8 @@ def _step(trained: torch.nn.Module, world: World, features: InMemory | Pooled,
           t: dict[str, torch.Tensor], metric: torch.nn.Module, lir: torch.nn.Module | None,
           cfg: DistillConfig) -> Callable[[torch.Tensor], dict[str, torch.Tensor]]:
     """The loss terms of one global batch ``idx`` of train positions (``features``: their
-    features; ``t``: (n,) labels and (n, C) soft labels of the train rows)."""
+    features; ``t``: (N,) labels and (N, C) soft labels of every clip, and ``row``, the
+    (n,) dataset row of each train position)."""
 
     def step(idx: torch.Tensor) -> dict[str, torch.Tensor]:
         mine = world.shard(idx)
@@ -105,11 +107,12 @@ def _step(trained: torch.nn.Module, world: World, features: InMemory | Pooled,
             audio, visual, idx = world.gather(audio), world.gather(visual), world.global_order(idx)
         else:
             idx = mine
-        terms = metric(audio, visual, t["label"][idx])
+        rows = t["row"][idx]
+        terms = metric(audio, visual, t["label"][rows])
         terms["total"] = terms["metric"]
         if lir is not None:
-            terms.update(lir(audio, visual, t["label"][idx], t["soft_audio"][idx],
-                             t["soft_visual"][idx]))
+            terms.update(lir(audio, visual, t["label"][rows], t["soft_audio"][rows],
+                             t["soft_visual"][rows]))
             terms["total"] = terms["total"] + cfg.lir_weight * terms["lir"]
         return terms
 

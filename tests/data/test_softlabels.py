@@ -30,6 +30,13 @@ def test_roundtrip_and_align(tmp_path):
     soft = load_soft_labels(tmp_path / "s.npz")
     aligned = align_to_dataset(soft, np.array(["c2", "c0", "c1", "c3"]), ["a", "b", "c"], "d.h5")
     np.testing.assert_array_equal(aligned.audio[0], soft.audio[2])
+    np.testing.assert_array_equal(aligned.clip_id, ["c2", "c0", "c1", "c3"])
+    same = align_to_dataset(soft, soft.clip_id.copy(), ["a", "b", "c"], "d.h5")
+    assert same.audio is soft.audio  # already in the dataset's order: nothing copied
+    part = align_to_dataset(soft, np.array(["c3", "c1"]), ["a", "b", "c"], "d.h5")
+    np.testing.assert_array_equal(part.visual, soft.visual[[3, 1]])
+    with pytest.raises(ValueError, match="2 dataset clip ids are absent.*first: 'c9'"):
+        align_to_dataset(soft, np.array(["c1", "c9", "a0"]), ["a", "b", "c"], "d.h5")
     with pytest.raises(ValueError, match="s.npz does not belong to d.h5.*absent"):
         align_to_dataset(soft, np.array(["zz"]), ["a", "b", "c"], "d.h5")
     with pytest.raises(ValueError, match="does not belong to d.h5: class names differ"):

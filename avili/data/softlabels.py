@@ -126,15 +126,15 @@ def load_soft_labels(path: str | os.PathLike,
     stored = arrays["class_names"].astype(str).tolist() if "class_names" in arrays else None
     names = _resolve_names(stored, class_names, audio.shape[1], path)
     soft = SoftLabels(audio=audio, visual=visual, class_names=names, path=path)
-    if "clip_id" in arrays:
-        soft.clip_id = arrays["clip_id"].astype(str)
-        soft.label = arrays["label"].astype(np.int64)
-        soft.split = arrays["split"].astype(str)
+    if "clip_id" in arrays:  # copy=False: a million clips' arrays are not read twice
+        soft.clip_id = arrays["clip_id"].astype(str, copy=False)
+        soft.label = arrays["label"].astype(np.int64, copy=False)
+        soft.split = arrays["split"].astype(str, copy=False)
     if "provenance" in arrays:
         soft.provenance = json.loads(str(arrays["provenance"]))
     for key in HARVESTED:
         if key in arrays:
-            setattr(soft, key, arrays[key].astype(np.uint8))
+            setattr(soft, key, arrays[key].astype(np.uint8, copy=False))
     return soft
 
 
@@ -168,7 +168,7 @@ def check_layout(heads: dict[str, Header], path: Path) -> None:
 def _finite(arrays: dict[str, np.ndarray], key: str, path: Path) -> np.ndarray:
     if not np.isfinite(arrays[key]).all():
         raise AviliError(f"'{key}' contains NaN or Inf values", path)
-    return arrays[key].astype(np.float32)
+    return arrays[key].astype(np.float32, copy=False)
 
 
 def _resolve_names(stored: list[str] | None, given: Sequence[str] | None, c: int,

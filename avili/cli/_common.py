@@ -29,8 +29,8 @@ eval/retrieve.
 extract builds an HDF5 dataset (synthetic, published features, raw videos or shards); teach
 trains the teacher and writes soft labels; infer-graph finds the latent interaction graph
 between classes; distill trains the student with a metric loss plus LIR; eval scores it and
-retrieve searches with it. demo chains them on the synthetic benchmark. Each command's
---help has an example.
+retrieve searches with it; info tells what any avili file holds. demo chains them on the
+synthetic benchmark. Each command's --help has an example.
 
 Example: avili demo --workdir avili-demo
 """

@@ -16,7 +16,8 @@ from avili.artifacts import atomic_output, file_sha256, ids_sha256, provenance
 from avili.config import (DistillConfig, EvalConfig, GraphConfig, ImportConfig,
                           SyntheticConfig, TeachConfig, VideoConfig)
 from avili.data.lazy import budget_bytes, open_for_training
-from avili.data.softlabels import align_to_dataset, load_soft_labels, save_soft_labels
+from avili.data.softlabels import (SoftLabels, align_to_dataset, load_soft_labels,
+                                   save_soft_labels)
 from avili.errors import AviliError
 from avili.graph.graphfile import check_classes, load_graph, save_graph
 from avili.progress import Progress
@@ -170,7 +171,11 @@ def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | 
     ds = open_for_training(data, budget_bytes(cfg.max_memory_mb))
     soft_labels = g = None
     if soft is not None:
-        soft_labels = align_to_dataset(load_soft_labels(soft), ds.clip_id, ds.class_names, data)
+        aligned = align_to_dataset(load_soft_labels(soft), ds.clip_id, ds.class_names, data)
+        # training reads the probabilities only: drop the ids, splits and harvested labels
+        soft_labels = SoftLabels(aligned.audio, aligned.visual, aligned.class_names,
+                                 path=aligned.path)
+        del aligned
     if graph is not None:
         g = load_graph(graph)
         check_classes(g, ds.class_names, data)

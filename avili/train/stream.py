@@ -26,7 +26,7 @@ import torch
 from avili.errors import AviliError
 
 BLOCK_ROWS = 4096  # consecutive train rows read together
-POOL_SHARE = 0.25  # of the memory budget, for the pool's features; the rest is for the
+POOL_SHARE = 0.2  # of the memory budget, for the pool's features; the rest is for the
 # runtime (torch, h5py: about 0.35 GB), labels, validation batches and predictions
 
 

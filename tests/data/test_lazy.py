@@ -70,7 +70,7 @@ def test_teach_and_distill_stream_what_does_not_fit(stored, tmp_path):
     from avili.students import load_student
 
     record = json.loads(load_student(student)[1]["provenance"])
-    assert record["training"] == {"streamed": True, "pool_rows": 96, "block_rows": 12}
+    assert record["training"] == {"streamed": True, "pool_rows": 72, "block_rows": 9}
     assert record["config"]["max_memory_mb"] == 0.06
     from avili.info import describe
 

@@ -66,7 +66,7 @@ def test_arrays_stay_in_memory_and_a_tiny_budget_is_refused():
         train_features(Counted(x), Counted(x), torch.device("cpu"), 1000, 32)
 
 
-STREAM_MB = 0.06  # tiny's features (16 + 24 dims) exceed half of it: pools of 98 rows
+STREAM_MB = 0.06  # tiny's features (16 + 24 dims) exceed half of it: pools of 72 rows
 
 
 @pytest.fixture()

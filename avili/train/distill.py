@@ -59,7 +59,7 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
     xa, xv = ds.audio[train], ds.visual[train]  # arrays, or lazy rows
     model.fit_standardizers(xa, xv)
     budget = budget_bytes(cfg.max_memory_mb)
-    features = train_features(xa, xv, device, budget, cfg.batch_size)
+    features = train_features(xa, xv, device, budget, cfg.batch_size, len(ds))
     del xa, xv
     val = in_memory(ds.subset("val"), budget // 8)  # read once, not every epoch
     model.to(device)

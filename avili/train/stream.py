@@ -26,8 +26,10 @@ import torch
 from avili.errors import AviliError
 
 BLOCK_ROWS = 4096  # consecutive train rows read together
-POOL_SHARE = 0.2  # of the memory budget, for the pool's features; the rest is for the
-# runtime (torch, h5py: about 0.35 GB), labels, validation batches and predictions
+# What training holds besides the pool, measured on 1M clips with 15 classes: the runtime
+# (Python, torch, h5py) and, per clip, ids, splits, labels and soft labels (~0.4 KB).
+RUNTIME_BYTES = 350 << 20
+CLIP_BYTES = 400
 
 
 class InMemory:
@@ -118,17 +120,25 @@ class Pooled:
                 "block_rows": self.block}
 
 
+def pool_bytes(budget: int, clips: int) -> int:
+    """Bytes of features a pool may hold under ``budget``: what is left after the runtime
+    and the per-clip arrays of ``clips`` clips, halved for transients, and at most a
+    quarter of the budget."""
+    return min(budget // 4, (budget - RUNTIME_BYTES - CLIP_BYTES * clips) // 2)
+
+
 def train_features(audio: Any, visual: Any, device: torch.device, budget: int,
-                   batch_size: int) -> InMemory | Pooled:
+                   batch_size: int, clips: int) -> InMemory | Pooled:
     """The train features (n, Da) and (n, Dv): :class:`InMemory` for arrays, else
-    :class:`Pooled` with pools of ``POOL_SHARE * budget`` bytes, each mixing at least
-    eight blocks where the pool allows. A pool must hold four batches."""
+    :class:`Pooled` with pools of :func:`pool_bytes`, each mixing at least eight blocks
+    where the pool allows. A pool must hold four batches; ``clips``: the dataset's N."""
     if isinstance(audio, np.ndarray) and isinstance(visual, np.ndarray):
         return InMemory(audio, visual, device)
     row = 4 * (audio.shape[1] + visual.shape[1])
-    pool, least = int(POOL_SHARE * budget) // row, 4 * batch_size
+    pool, least = max(0, pool_bytes(budget, clips)) // row, 4 * batch_size
     if pool < least:
+        need = max(4 * least * row, RUNTIME_BYTES + CLIP_BYTES * clips + 2 * least * row)
         raise AviliError(f"--max-memory {budget / 2**20:g} MB is too small to stream these "
-                         f"features: a pool of four batches ({least} rows) needs "
-                         f"{least * row / POOL_SHARE / 2**20:.2f} MB")
+                         f"features: the runtime, {clips} clips' labels and a pool of four "
+                         f"batches ({least} rows) need at least {-(-need // 2**20)} MB")
     return Pooled(audio, visual, device, pool, min(BLOCK_ROWS, max(1, pool // 8)))

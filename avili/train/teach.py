@@ -63,7 +63,7 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
     xa, xv = ds.audio[train], ds.visual[train]  # arrays, or lazy rows
     model.fit_standardizers(xa, xv)
     budget = budget_bytes(cfg.max_memory_mb)
-    features = train_features(xa, xv, device, budget, cfg.batch_size)
+    features = train_features(xa, xv, device, budget, cfg.batch_size, len(ds))
     del xa, xv
     model.to(device)
     target = _onehot(ds, train, device)

@@ -60,7 +60,11 @@ def test_eval_and_index_agree_with_and_without_the_budget(tmp_path, stored):
           "--max-memory")
 
 
-def test_teach_and_distill_stream_what_does_not_fit(stored, tmp_path):
+def test_teach_and_distill_stream_what_does_not_fit(stored, tmp_path, monkeypatch):
+    import avili.train.stream as stream
+
+    monkeypatch.setattr(stream, "RUNTIME_BYTES", 0)  # a tiny budget for tiny data
+    monkeypatch.setattr(stream, "CLIP_BYTES", 0)
     path, _ = stored
     teacher, soft, student = tmp_path / "t.pt", tmp_path / "s.npz", tmp_path / "st.pt"
     budget = ["--max-memory", "0.06", "--batch-size", "16", "--epochs", "2", "--quiet"]
@@ -70,7 +74,7 @@ def test_teach_and_distill_stream_what_does_not_fit(stored, tmp_path):
     from avili.students import load_student
 
     record = json.loads(load_student(student)[1]["provenance"])
-    assert record["training"] == {"streamed": True, "pool_rows": 72, "block_rows": 9}
+    assert record["training"] == {"streamed": True, "pool_rows": 96, "block_rows": 12}
     assert record["config"]["max_memory_mb"] == 0.06
     from avili.info import describe
 

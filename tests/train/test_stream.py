@@ -10,7 +10,7 @@ from avili.config import DistillConfig, TeachConfig
 from avili.data.lazy import Rows, open_dataset
 from avili.errors import AviliError
 from avili.train.distill import train_student
-from avili.train.stream import InMemory, Pooled, train_features
+from avili.train.stream import InMemory, Pooled, pool_bytes, train_features
 from avili.train.teach import train_teacher
 from tests.train.test_state import StopAfter, same_weights
 
@@ -61,16 +61,27 @@ def test_the_epoch_order_is_seeded_and_changes_between_epochs():
 
 def test_arrays_stay_in_memory_and_a_tiny_budget_is_refused():
     x = np.zeros((10, 2), np.float32)
-    assert isinstance(train_features(x, x, torch.device("cpu"), 0, 8), InMemory)
-    with pytest.raises(AviliError, match="too small to stream"):
-        train_features(Counted(x), Counted(x), torch.device("cpu"), 1000, 32)
-
-
-STREAM_MB = 0.06  # tiny's features (16 + 24 dims) exceed half of it: pools of 72 rows
+    assert isinstance(train_features(x, x, torch.device("cpu"), 0, 8, 10), InMemory)
+    with pytest.raises(AviliError, match=r"too small .* need at least 351 MB"):
+        train_features(Counted(x), Counted(x), torch.device("cpu"), 100 << 20, 32, 1000)
+    # what the runtime and the clips' labels leave is the pool's
+    assert pool_bytes(1 << 30, 1_000_000) == ((1 << 30) - (350 << 20) - 400_000_000) // 2
 
 
 @pytest.fixture()
-def lazy(tiny_h5):
+def no_overhead(monkeypatch):
+    """Tiny budgets for tiny data: no runtime or per-clip reserve (see stream.pool_bytes)."""
+    import avili.train.stream as stream
+
+    monkeypatch.setattr(stream, "RUNTIME_BYTES", 0)
+    monkeypatch.setattr(stream, "CLIP_BYTES", 0)
+
+
+STREAM_MB = 0.06  # tiny's features (16 + 24 dims) exceed half of it: pools of 96 rows
+
+
+@pytest.fixture()
+def lazy(tiny_h5, no_overhead):
     ds = open_dataset(tiny_h5, max_memory=0, events=False)
     assert isinstance(ds.audio, Rows)
     return ds

@@ -9,6 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
+SPLITS = ("train", "val", "test")
+GRAPH_FORMATS = ("npz", "json", "csv", "dot", "graphml")
+GRAPH_ALGORITHMS = ("grasp", "boss")
+GRAPH_BACKENDS = ("fast", "causal-learn")
+AUDIO_BACKBONES = ("logmel", "hf")
+VISUAL_BACKBONES = ("pixels", "hf")
+
 
 @dataclass
 class SyntheticConfig:

@@ -69,8 +69,6 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili extract --val-fraction'|\
         'avili extract --test-fraction'|\
         'avili extract --chunk-rows'|\
-        'avili extract --audio-backbone'|\
-        'avili extract --visual-backbone'|\
         'avili extract --audio-weights'|\
         'avili extract --visual-weights'|\
         'avili extract --fps'|\
@@ -94,8 +92,6 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili infer-graph --bootstrap'|\
         'avili infer-graph --min-frequency'|\
         'avili infer-graph --workers'|\
-        'avili infer-graph --backend'|\
-        'avili infer-graph --algorithm'|\
         'avili infer-graph --top-k'|\
         'avili infer-graph --class-names'|\
         'avili infer-graph --top'|\
@@ -112,7 +108,6 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili distill --embed-dim'|\
         'avili distill --max-memory'|\
         'avili distill --seed'|\
-        'avili eval --split'|\
         'avili eval --chunk'|\
         'avili eval --seed'|\
         'avili eval --tau'|\
@@ -121,8 +116,6 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili demo --seed'|\
         'avili retrieve --query'|\
         'avili retrieve --k'|\
-        'avili retrieve --split'|\
-        'avili retrieve index --split'|\
         'avili retrieve index --nlist'|\
         'avili retrieve index --pq-m'|\
         'avili retrieve index --nbits'|\
@@ -132,13 +125,20 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili retrieve search --k'|\
         'avili retrieve search --nprobe'|\
         'avili retrieve search --memory-mb') REPLY='text' ;;
+        'avili extract --audio-backbone') REPLY='choice logmel hf' ;;
+        'avili extract --visual-backbone') REPLY='choice pixels hf' ;;
         'avili extract --device'|\
         'avili teach --device'|\
         'avili distill --device') REPLY='choice auto cpu cuda' ;;
         'avili teach --mode') REPLY='choice aligned independent fused' ;;
+        'avili infer-graph --backend') REPLY='choice fast causal-learn' ;;
+        'avili infer-graph --algorithm') REPLY='choice grasp boss' ;;
         'avili infer-graph --input-kind') REPLY='choice auto probs logits' ;;
         'avili distill --loss') REPLY='choice triplet proxy-triplet infonce supcon fnac cpsp' ;;
         'avili distill --mining') REPLY='choice hard semihard' ;;
+        'avili eval --split'|\
+        'avili retrieve --split'|\
+        'avili retrieve index --split') REPLY='choice train val test' ;;
         'avili eval --relevance') REPLY='choice label events harvested' ;;
         'avili eval --map-variant') REPLY='choice standard cumulative' ;;
         'avili retrieve --direction'|\

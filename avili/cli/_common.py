@@ -13,7 +13,8 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 
 from avili import __version__
-from avili.config import METRIC_LOSSES
+from avili.config import (AUDIO_BACKBONES, GRAPH_ALGORITHMS, GRAPH_BACKENDS, METRIC_LOSSES,
+                          SPLITS, VISUAL_BACKBONES)
 
 
 def paragraphs(doc: str) -> str:
@@ -57,7 +58,22 @@ class Relevance(str, Enum):
     harvested = "harvested"
 
 
-LossName = Enum("LossName", {n.replace("-", "_"): n for n in METRIC_LOSSES}, type=str)
+def choices(name: str, values: tuple[str, ...]) -> Any:
+    """A str Enum of fixed option values, so --help and completion list them."""
+    return Enum(name, {v.replace("-", "_"): v for v in values}, type=str)
+
+
+LossName = choices("LossName", METRIC_LOSSES)
+Split = choices("Split", SPLITS)
+GraphAlgorithm = choices("GraphAlgorithm", GRAPH_ALGORITHMS)
+GraphBackend = choices("GraphBackend", GRAPH_BACKENDS)
+AudioBackbone = choices("AudioBackbone", AUDIO_BACKBONES)
+VisualBackbone = choices("VisualBackbone", VISUAL_BACKBONES)
+
+
+def value(option: Any) -> Any:
+    """An Enum option's string (None stays None)."""
+    return None if option is None else option.value
 
 
 class TeacherMode(str, Enum):

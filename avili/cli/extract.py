@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from avili.cli._common import (Device, DeviceOpt, Json, Overwrite, Quiet, Seed, _emit,
-                               _outputs, _progress, command)
+from avili.cli._common import (AudioBackbone, Device, DeviceOpt, Json, Overwrite, Quiet, Seed,
+                               VisualBackbone, _emit, _outputs, _progress, command)
 from avili.config import ImportConfig, SyntheticConfig, VideoConfig
 
 Src = "Source"
@@ -66,14 +66,14 @@ def extract(
                                             rich_help_panel=Imp)] = 512,
     labels: Annotated[Optional[Path], typer.Option(
         help="CSV: file,label[,split].", rich_help_panel=Vid)] = None,
-    audio_backbone: Annotated[str, typer.Option(
+    audio_backbone: Annotated[AudioBackbone, typer.Option(
         help="logmel (weight-free log-mel statistics) or hf (a transformers audio model "
              "such as AST or CLAP, from --audio-weights).",
-        rich_help_panel=Vid)] = VideoConfig.audio_backbone,
-    visual_backbone: Annotated[str, typer.Option(
+        rich_help_panel=Vid)] = AudioBackbone(VideoConfig.audio_backbone),
+    visual_backbone: Annotated[VisualBackbone, typer.Option(
         help="pixels (weight-free colour/texture summary) or hf (a transformers image "
              "model such as CLIP vision or ResNet, from --visual-weights).",
-        rich_help_panel=Vid)] = VideoConfig.visual_backbone,
+        rich_help_panel=Vid)] = VisualBackbone(VideoConfig.visual_backbone),
     audio_weights: Annotated[Optional[str], typer.Option(
         help="Hub id or local folder for from_pretrained.", rich_help_panel=Vid)] = None,
     visual_weights: Annotated[Optional[str], typer.Option(
@@ -147,7 +147,7 @@ def extract(
 
         _outputs(overwrite, report_path(out), segments_path(out) if keep_segments else None)
         cfg = VideoConfig(
-            audio_backbone=audio_backbone, visual_backbone=visual_backbone,
+            audio_backbone=audio_backbone.value, visual_backbone=visual_backbone.value,
             audio_weights=audio_weights, visual_weights=visual_weights, fps=fps, start=start,
             duration=duration, keep_segments=keep_segments, batch_size=batch_size,
             workers=workers, shard=shard, strict=strict, val_fraction=val_fraction, seed=seed,

@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from avili.cli._common import (Direction, Json, MaxMemory, Overwrite, Seed, _emit, _outputs, app,
-                               command, guarded, paragraphs)
+from avili.cli._common import (Direction, Json, MaxMemory, Overwrite, Seed, Split, _emit,
+                               _outputs, app, command, guarded, paragraphs, value)
 from avili.config import IndexConfig, SearchConfig
 
 
@@ -25,8 +25,8 @@ def retrieve(
     k: Annotated[int, typer.Option(help="Number of hits.")] = 10,
     direction: Annotated[Direction, typer.Option(help="a2v: audio query, visual gallery.")
                          ] = Direction.a2v,
-    split: Annotated[Optional[str], typer.Option(help="Gallery split (default: the "
-                                                      "query's own).")] = None,
+    split: Annotated[Optional[Split], typer.Option(help="Gallery split (default: the "
+                                                        "query's own).")] = None,
     as_json: Json = False,
 ) -> None:
     """Top-k cross-modal search: directly from a model and a dataset, or against a gallery
@@ -47,7 +47,7 @@ def retrieve(
                          "and 'avili retrieve search' (see --help)")
     from avili import api
 
-    s = api.retrieve(model, data, query, k, direction.value, split)
+    s = api.retrieve(model, data, query, k, direction.value, value(split))
     _print_hits([{"query": s["query"], "hits": s["hits"]}], s, as_json,
                 f"{s['direction']} hits for {s['query']} ({s['query_class']}), gallery "
                 f"{s['gallery_size']}")
@@ -61,8 +61,8 @@ def retrieve_index(
     model: Annotated[Path, typer.Option(help="Student checkpoint.")],
     data: Annotated[Path, typer.Option(help="avili dataset (HDF5).")],
     out: Annotated[Path, typer.Option(help="Gallery index file to write (.avx).")],
-    split: Annotated[Optional[str], typer.Option(help="Only this split (default: every "
-                                                      "clip).")] = None,
+    split: Annotated[Optional[Split], typer.Option(help="Only this split (default: every "
+                                                        "clip).")] = None,
     ivfpq: Annotated[bool, typer.Option("--ivfpq", help="Also build faiss IVF-PQ indexes "
                                         "for approximate search (avili\\[faiss]).")] = False,
     nlist: Annotated[int, typer.Option(help="IVF lists.")] = IndexConfig.nlist,
@@ -80,7 +80,7 @@ def retrieve_index(
     from avili import api
 
     _outputs(overwrite, out)
-    s = api.build_index(model, data, out, IndexConfig(split=split, ivfpq=ivfpq, nlist=nlist,
+    s = api.build_index(model, data, out, IndexConfig(split=value(split), ivfpq=ivfpq, nlist=nlist,
                                                       pq_m=pq_m, nbits=nbits, seed=seed,
                                                       max_memory_mb=max_memory))
     recall = s["ivfpq_recall@10"]

@@ -8,8 +8,9 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from avili.cli._common import (Device, DeviceOpt, InputKind, Json, LossName, MapVariant,
-                               MaxMemory, Mining, Overwrite, Quiet, Relevance, Resume, Seed, TeacherMode,
+from avili.cli._common import (Device, DeviceOpt, GraphAlgorithm, GraphBackend,
+                               InputKind, Json, LossName, MapVariant, MaxMemory, Mining,
+                               Overwrite, Quiet, Relevance, Resume, Seed, Split, TeacherMode,
                                _emit, _outputs, _print_grids, _progress, _warn, command)
 from avili.config import DemoConfig, DistillConfig, EvalConfig, GraphConfig, TeachConfig
 
@@ -79,12 +80,12 @@ def infer_graph(
     min_frequency: Annotated[float, typer.Option(help="Drop edges adjacent in fewer of the "
                                                       "runs than this share.")] = 0.0,
     workers: Annotated[int, typer.Option(help="Parallel runs (0 = every core).")] = 0,
-    backend: Annotated[str, typer.Option(help="fast (avili's own search: the same graphs as "
-                                              "causal-learn, much faster) or causal-learn.")
-                       ] = GraphConfig.backend,
-    algorithm: Annotated[str, typer.Option(help="grasp, or boss (best order score search: "
-                                                "far faster at hundreds of nodes).")
-                         ] = GraphConfig.algorithm,
+    backend: Annotated[GraphBackend, typer.Option(help="fast (avili's own search: the same "
+                       "graphs as causal-learn, much faster) or causal-learn.")
+                       ] = GraphBackend(GraphConfig.backend),
+    algorithm: Annotated[GraphAlgorithm, typer.Option(help="grasp, or boss (best order score "
+                         "search: far faster at hundreds of nodes).")
+                         ] = GraphAlgorithm(GraphConfig.algorithm),
     top_k: Annotated[int, typer.Option(help="Keep an edge only if it is among the k strongest "
                                             "of one of its nodes; 0 keeps all.")] = 0,
     input_kind: Annotated[InputKind, typer.Option(help="probs are mapped to log-odds, logits "
@@ -124,7 +125,8 @@ def infer_graph(
     names = [n.strip() for n in class_names.split(",")] if class_names else None
     cfg = GraphConfig(lambda_value=lambda_value, top_k=top_k, input_kind=input_kind.value,
                       restarts=restarts, bootstrap=bootstrap, min_frequency=min_frequency,
-                      workers=workers, backend=backend, algorithm=algorithm, seed=seed)
+                      workers=workers, backend=backend.value, algorithm=algorithm.value,
+                      seed=seed)
     s = api.infer_graph(soft, cfg, target, csv, names, formats or ["npz"], plot)
     _warn(s["warnings"])
     runs = "" if restarts == 1 and not bootstrap else f", mean Jaccard {s['mean_jaccard']:.2f}"
@@ -208,7 +210,7 @@ def evaluate(
     model: Annotated[list[Path], typer.Option(help="Student checkpoint; repeat to compare "
                                                    "models on the same split.")],
     data: Annotated[Path, typer.Option(help="avili dataset (HDF5).")],
-    split: Annotated[str, typer.Option(help="train, val or test.")] = "test",
+    split: Annotated[Split, typer.Option(help="train, val or test.")] = Split.test,
     relevance: Annotated[Relevance, typer.Option(help="label: same annotated class; events: "
                          "the gallery item holds the query's event; harvested: the "
                          "teacher's harvested modality labels (needs --soft).")
@@ -252,7 +254,7 @@ def evaluate(
     from avili import api
 
     _outputs(overwrite, save_embeddings)
-    cfg = EvalConfig(split=split, relevance=relevance.value, ci=ci or len(model) > 1,
+    cfg = EvalConfig(split=split.value, relevance=relevance.value, ci=ci or len(model) > 1,
                      map_variant=map_variant.value, chunk=chunk, seed=seed,
                      max_memory_mb=max_memory)
     diagnose = None

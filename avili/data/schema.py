@@ -32,12 +32,12 @@ from typing import Any
 
 import numpy as np
 
+from avili.config import SPLITS
 from avili.artifacts import atomic_output, dumps
 from avili.errors import AviliError, first_line
 
 SCHEMA = "avili.dataset"
 SCHEMA_VERSION = 1
-SPLITS = ("train", "val", "test")
 EVENT_KEYS = ("audio_events", "visual_events")
 REQUIRED = ("audio", "visual", "label", "split", "clip_id", "class_names")
 

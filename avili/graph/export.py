@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 
 from avili.artifacts import atomic_output
+from avili.config import GRAPH_FORMATS
 from avili.errors import AviliError, first_line
 from avili.graph.graphfile import SCHEMA, Graph, edges_csv, node_names, save_graph
 
-FORMATS = ("npz", "json", "csv", "dot", "graphml")
+FORMATS = GRAPH_FORMATS
 MODALITY_COLOURS = {"audio": "#1f77b4", "visual": "#ff7f0e"}
 
 

@@ -19,11 +19,10 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
+from avili.config import AUDIO_BACKBONES, VISUAL_BACKBONES
 from avili.config import VideoConfig
 from avili.errors import AviliError
 
-AUDIO_BACKBONES = ("logmel", "hf")
-VISUAL_BACKBONES = ("pixels", "hf")
 
 
 class AudioBackbone(Protocol):

@@ -95,10 +95,10 @@ def teach(data: PathLike, cfg: TeachConfig, out: PathLike, soft_out: PathLike,
     if distributed_rank() != 0:  # under torchrun only rank 0 writes
         return {"out": str(out), "rank": distributed_rank()}
     record = provenance("teacher", cfg, {"data": data}, seed=cfg.seed,
-                        clip_ids_sha256=ids_sha256(ds.clip_id.tolist()),
+                        clip_ids_sha256=result.soft.provenance["clip_ids_sha256"],
                         temperatures=result.temperatures, training=result.training)
     save_checkpoint(out, "teacher", _payload(result.model, cfg, ds, result.fit,
-                                             temperatures=result.temperatures, training=result.training), record)
+                                             temperatures=result.temperatures), record)
     result.soft.provenance = {**result.soft.provenance, **record, "kind": "soft_labels",
                               "teacher": {"path": os.fspath(out), "sha256": file_sha256(out)}}
     save_soft_labels(result.soft, soft_out)

@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from avili.config import SPLITS
 from avili.artifacts import atomic_output, dumps
+from avili.config import SPLITS
 from avili.errors import AviliError, first_line
 
 SCHEMA = "avili.dataset"

@@ -11,7 +11,6 @@ import numpy as np
 import torch
 
 from avili.config import DistillConfig
-from avili.data.lazy import budget_bytes, in_memory
 from avili.data.schema import Dataset
 from avili.data.softlabels import SoftLabels
 from avili.errors import AviliError
@@ -23,7 +22,7 @@ from avili.progress import Progress
 from avili.train.distributed import World, setup, wrap
 from avili.train.loop import FitResult, fit, resolve_device, seed_everything
 from avili.train.state import Resumable
-from avili.train.stream import InMemory, Pooled, train_features
+from avili.train.stream import InMemory, Pooled, training_inputs
 
 
 @dataclass
@@ -56,12 +55,7 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
     ds.indices("val")
     model = build_student(ds.audio.shape[1], ds.visual.shape[1], cfg.hidden, cfg.embed_dim,
                           cfg.dropout)
-    xa, xv = ds.audio[train], ds.visual[train]  # arrays, or lazy rows
-    model.fit_standardizers(xa, xv)
-    budget = budget_bytes(cfg.max_memory_mb)
-    features = train_features(xa, xv, device, budget, cfg.batch_size, len(ds))
-    del xa, xv
-    val = in_memory(ds.subset("val"), budget // 8)  # read once, not every epoch
+    features, val = training_inputs(model, ds, cfg, device)
     model.to(device)
     metric = build_metric_loss(cfg, ds.num_classes).to(device)
     links = np.zeros((ds.num_classes, ds.num_classes), dtype=np.float32)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from avili.data.lazy import budget_bytes, in_memory
 from avili.errors import AviliError
 
 BLOCK_ROWS = 4096  # consecutive train rows read together
@@ -34,8 +35,6 @@ CLIP_BYTES = 400
 
 class InMemory:
     """Train features (n, Da) and (n, Dv) as tensors on ``device``."""
-
-    streamed = False
 
     def __init__(self, audio: np.ndarray, visual: np.ndarray, device: torch.device) -> None:
         self.audio = torch.as_tensor(audio, device=device)
@@ -59,8 +58,6 @@ class InMemory:
 class Pooled:
     """Train features read lazily: ``audio``/``visual`` are (n, D) row sources whose slices
     ``x[a:b]`` read rows a..b-1 (e.g. :class:`avili.data.lazy.Rows`)."""
-
-    streamed = True
 
     def __init__(self, audio: Any, visual: Any, device: torch.device, pool: int,
                  block: int = BLOCK_ROWS) -> None:
@@ -142,3 +139,17 @@ def train_features(audio: Any, visual: Any, device: torch.device, budget: int,
                          f"features: the runtime, {clips} clips' labels and a pool of four "
                          f"batches ({least} rows) need at least {-(-need // 2**20)} MB")
     return Pooled(audio, visual, device, pool, min(BLOCK_ROWS, max(1, pool // 8)))
+
+
+def training_inputs(model: torch.nn.Module, ds: Any, cfg: Any, device: torch.device
+                    ) -> tuple[InMemory | Pooled, Any]:
+    """What ``teach`` and ``distill`` train and validate on: the train rows' features
+    (:func:`train_features`, within ``cfg.max_memory_mb``), after fitting ``model``'s
+    standardizers on them, and the val split, read into memory once when it takes at most
+    an eighth of the budget (else read every epoch). ``ds``: a dataset, in memory or lazy."""
+    train = ds.indices("train")
+    xa, xv = ds.audio[train], ds.visual[train]  # arrays, or lazy rows
+    model.fit_standardizers(xa, xv)
+    budget = budget_bytes(cfg.max_memory_mb)
+    features = train_features(xa, xv, device, budget, cfg.batch_size, len(ds))
+    return features, in_memory(ds.subset("val"), budget // 8)

@@ -17,7 +17,7 @@ from torch.nn import functional as F
 
 from avili.artifacts import ids_sha256
 from avili.config import TeachConfig
-from avili.data.lazy import Columns, budget_bytes, in_memory
+from avili.data.lazy import Columns
 from avili.data.schema import Dataset
 from avili.data.softlabels import SoftLabels
 from avili.losses import SoftLabelAlignment
@@ -27,7 +27,7 @@ from avili.progress import Progress
 from avili.train.distributed import setup, wrap
 from avili.train.loop import FitResult, fit, predict, resolve_device, seed_everything
 from avili.train.state import Resumable
-from avili.train.stream import train_features
+from avili.train.stream import training_inputs
 
 TEMPERATURE_GRID = np.exp(np.linspace(np.log(0.25), np.log(8.0), 121))
 TEACHER_MODES = ("aligned", "independent", "fused")
@@ -60,14 +60,9 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
     model = build_teacher(ds.audio.shape[1], ds.visual.shape[1], ds.num_classes, cfg.hidden,
                           cfg.dropout, cfg.mode)
     align_weight = cfg.align_weight if cfg.mode == "aligned" else 0.0
-    xa, xv = ds.audio[train], ds.visual[train]  # arrays, or lazy rows
-    model.fit_standardizers(xa, xv)
-    budget = budget_bytes(cfg.max_memory_mb)
-    features = train_features(xa, xv, device, budget, cfg.batch_size, len(ds))
-    del xa, xv
+    features, part = training_inputs(model, ds, cfg, device)
     model.to(device)
     target = _onehot(ds, train, device)
-    part = in_memory(ds.subset("val"), budget // 8)
     va, vv, vtarget = part.audio, part.visual, _onehot(ds, val, torch.device("cpu"))
     align = SoftLabelAlignment()
 

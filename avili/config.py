@@ -48,6 +48,9 @@ class TeachConfig:
     """``avili teach``: the AV-SAL teacher (per-modality sigmoid heads + alignment)."""
 
     mode: str = "aligned"  # aligned (AV-SAL) | independent (no alignment) | fused (one head)
+    negatives: str = "assume"  # unannotated classes: assume (BCE) | weak | epr (losses/spml.py)
+    negative_weight: float = 0.0  # weak: weight of each assumed negative; 0 = 1/(C-1)
+    expected_positives: float = 1.5  # epr: expected events per clip
     harvest_quantile: float = 0.95  # VALOR-style label harvesting threshold, see teach.py
     epochs: int = 30
     batch_size: int = 128
@@ -102,7 +105,10 @@ class DistillConfig:
     embed_dim: int = 128
     dropout: float = 0.2
     margin: float = 0.3
+    lir: str = "graded"  # graded | eliminate | pull | pair (avili/losses/lir.py)
     lir_weight: float = 5.0
+    graph_weight: float = 0.5  # graded/eliminate: the graph's share of the pair probability
+    pair_edge_weight: float = 0.4  # pair: weight of a clip whose audio:y-visual:y is an edge
     gather: bool = True  # under torchrun: loss over the gathered global batch
     max_memory_mb: float = 0.0  # beyond this, features stream from disk; 0 = a quarter of RAM
     seed: int = 0

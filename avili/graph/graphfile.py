@@ -87,6 +87,22 @@ class Graph:
         np.fill_diagonal(w, 0.0)
         return w.astype(np.float32)
 
+    def event_links(self, positive_only: bool = True) -> np.ndarray:
+        """(2, C, C) float32 modality-aware link strength, zero on each diagonal.
+
+        ``links[m, i, j]`` is the largest weight of any edge, either direction, between a
+        node of class ``i`` (audio or visual) and the node of class ``j`` in modality ``m``
+        (0 audio, 1 visual): how strongly a clip of class ``i`` is linked to holding
+        ``j``'s event in ``m``. ``class_links`` is its maximum over ``m``.
+        """
+        c = self.num_classes
+        w = np.where((self.sign > 0) | (not positive_only), self.weight, 0.0)
+        w = np.maximum(w, w.T).reshape(2, c, 2, c).max(axis=0)  # [i, m, j]
+        out = w.transpose(1, 0, 2).copy()
+        for m in range(2):
+            np.fill_diagonal(out[m], 0.0)
+        return out.astype(np.float32)
+
 
 def save_graph(graph: Graph, path: str | os.PathLike, csv_path: str | os.PathLike | None = None
                ) -> Path:

@@ -12,6 +12,7 @@ from typing import Any
 from avili.config import METRIC_LOSSES  # noqa: F401 (the --loss names)
 from avili.losses.alignment import SoftLabelAlignment  # noqa: F401
 from avili.losses.contrastive import CPSP, FNAC, InfoNCE, SupCon
+from avili.losses.spml import TEACHER_NEGATIVES, SinglePositiveLoss  # noqa: F401
 from avili.losses.lir import LatentInteractionRegularizer, lir_pair_weights  # noqa: F401
 from avili.losses.triplet import CrossModalTriplet, ProxyTriplet
 

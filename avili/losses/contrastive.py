@@ -12,12 +12,28 @@ from torch import nn
 from torch.nn import functional as F
 
 
-def info_nce(audio: torch.Tensor, visual: torch.Tensor, temperature: float) -> torch.Tensor:
+def info_nce(audio: torch.Tensor, visual: torch.Tensor, temperature: float,
+             negative_weight: torch.Tensor | None = None) -> torch.Tensor:
     """Symmetric InfoNCE: each clip's own other-modality view is its positive, every other
-    clip of the batch a negative; mean of the audio->visual and visual->audio CE."""
+    clip of the batch a negative; mean of the audio->visual and visual->audio CE.
+    ``negative_weight`` (2B, 2B) in [0, 1] (layout of :mod:`avili.losses.falseneg`)
+    scales each negative's term in the denominator (false-negative elimination)."""
     logits = audio @ visual.T / temperature
     target = torch.arange(audio.shape[0], device=audio.device)
-    return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
+    if negative_weight is None:
+        return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
+    b = audio.shape[0]
+    return (_weighted_ce(logits, negative_weight[:b, b:])
+            + _weighted_ce(logits.T, negative_weight[b:, :b])) / 2
+
+
+def _weighted_ce(logits: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of (B, B) ``logits`` against the diagonal, each off-diagonal term of
+    the denominator scaled by ``weight`` (B, B) (the diagonal keeps weight 1)."""
+    eye = torch.eye(logits.shape[0], dtype=torch.bool, device=logits.device)
+    w = weight.masked_fill(eye, 1.0).clamp_min(1e-12)
+    denominator = torch.logsumexp(logits + w.log(), dim=1)
+    return (denominator - logits.diagonal()).mean()
 
 
 class InfoNCE(nn.Module):
@@ -27,25 +43,44 @@ class InfoNCE(nn.Module):
         super().__init__()
         self.temperature = temperature
 
-    def forward(self, audio: torch.Tensor, visual: torch.Tensor, labels: torch.Tensor
-                ) -> dict[str, torch.Tensor]:
-        return {"metric": info_nce(audio, visual, self.temperature)}
+    def forward(self, audio: torch.Tensor, visual: torch.Tensor, labels: torch.Tensor,
+                negative_weight: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        return {"metric": info_nce(audio, visual, self.temperature, negative_weight)}
 
 
 class SupCon(nn.Module):
-    """Supervised contrastive loss (Khosla et al., 2020; pytorch-metric-learning's
-    ``SupConLoss``) over the 2B audio and visual embeddings together: every other
-    embedding with the same label, of either modality, is a positive."""
+    """Supervised contrastive loss (Khosla et al., 2020, the "out" form, as
+    pytorch-metric-learning's ``SupConLoss``) over the 2B audio and visual embeddings
+    together: every other embedding with the same label, of either modality, is a positive.
+
+    Per anchor i: ``-mean_{p in P(i)} [s_ip - log sum_{k != i} w_ik exp(s_ik)]`` with
+    ``s = z z^T / temperature``; the mean over anchors that have a positive. ``w`` is 1
+    unless ``negative_weight`` (2B, 2B) in [0, 1] is given (layout of
+    :mod:`avili.losses.falseneg`): it scales the different-label terms of the denominator
+    (false-negative elimination); same-label terms keep weight 1.
+    """
 
     def __init__(self, temperature: float = 0.1) -> None:
         super().__init__()
-        from pytorch_metric_learning import losses
+        self.temperature = temperature
 
-        self.loss = losses.SupConLoss(temperature=temperature)
-
-    def forward(self, audio: torch.Tensor, visual: torch.Tensor, labels: torch.Tensor
-                ) -> dict[str, torch.Tensor]:
-        return {"metric": self.loss(torch.cat([audio, visual]), torch.cat([labels, labels]))}
+    def forward(self, audio: torch.Tensor, visual: torch.Tensor, labels: torch.Tensor,
+                negative_weight: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        z = torch.cat([audio, visual])
+        y = torch.cat([labels, labels])
+        logits = z @ z.T / self.temperature
+        self_mask = torch.eye(z.shape[0], dtype=torch.bool, device=z.device)
+        same = (y[:, None] == y[None, :]) & ~self_mask
+        w = torch.ones_like(logits) if negative_weight is None else torch.where(
+            same, torch.ones_like(logits), negative_weight.to(logits.dtype))
+        log_w = w.clamp_min(1e-12).log().masked_fill(self_mask, float("-inf"))
+        log_prob = logits - torch.logsumexp(logits + log_w, dim=1, keepdim=True)
+        count = same.sum(dim=1)
+        has = count > 0
+        per_anchor = (log_prob * same).sum(dim=1)[has] / count[has]
+        if not bool(has.any()):
+            return {"metric": logits.sum() * 0.0}
+        return {"metric": -per_anchor.mean()}
 
 
 class FNAC(nn.Module):
@@ -72,9 +107,9 @@ class FNAC(nn.Module):
         cross = F.softmax(x @ other.T / self.temperature, dim=1)
         return (intra - cross).abs().sum(dim=1).mean()
 
-    def forward(self, audio: torch.Tensor, visual: torch.Tensor, labels: torch.Tensor
-                ) -> dict[str, torch.Tensor]:
-        terms = {"infonce": info_nce(audio, visual, self.temperature),
+    def forward(self, audio: torch.Tensor, visual: torch.Tensor, labels: torch.Tensor,
+                negative_weight: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        terms = {"infonce": info_nce(audio, visual, self.temperature, negative_weight),
                  "fn_audio": self.suppression(audio, visual),
                  "fn_visual": self.suppression(visual, audio)}
         on = float(self.epoch >= self.warmup) * self.weight

@@ -16,7 +16,9 @@ from avili.data.softlabels import SoftLabels
 from avili.errors import AviliError
 from avili.evaluate import evaluate_split
 from avili.graph.graphfile import Graph
-from avili.losses import METRIC_LOSSES, LatentInteractionRegularizer, build_metric_loss
+from avili.losses import METRIC_LOSSES, build_metric_loss
+from avili.losses.combined import ELIMINATING, StudentLoss
+from avili.losses.lir import LIR_FORMS
 from avili.models import TwoTower, build_student
 from avili.progress import Progress
 from avili.train.distributed import World, setup, wrap
@@ -57,23 +59,21 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
                           cfg.dropout)
     features, val = training_inputs(model, ds, cfg, device)
     model.to(device)
-    metric = build_metric_loss(cfg, ds.num_classes).to(device)
-    links = np.zeros((ds.num_classes, ds.num_classes), dtype=np.float32)
-    lir = None
-    if cfg.lir_weight > 0:
-        links = _lir_inputs(soft, graph)
-        lir = LatentInteractionRegularizer(torch.as_tensor(links)).to(device)
+    metric = build_metric_loss(cfg, ds.num_classes)
+    loss, links = _student_loss(cfg, metric, soft, graph, ds.num_classes)
+    loss.to(device)
+    use_soft = loss.form in ("graded", "eliminate", "pull")
     none = np.zeros((len(ds), 0), np.float32)
     t = {k: torch.as_tensor(v, device=device) for k, v in  # all N rows: on the CPU, no copy
-         {"label": ds.label, "soft_audio": soft.audio if lir else none,
-          "soft_visual": soft.visual if lir else none}.items()}
+         {"label": ds.label, "soft_audio": soft.audio if use_soft else none,
+          "soft_visual": soft.visual if use_soft else none}.items()}
     t["row"] = torch.as_tensor(train, device=device)  # train position -> dataset row
-    step = _step(wrap(model, world), world, features, t, metric, lir, cfg)
+    step = _step(wrap(model, world), world, features, t, loss, cfg)
 
     def validate() -> float:
         return evaluate_split(model, val, "val", "label", device)["avg_mAP"]
 
-    params = list(model.parameters()) + list(metric.parameters())  # e.g. class proxies
+    params = list(model.parameters()) + list(loss.parameters())  # e.g. class proxies
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     resumable = (None if state_file is None else
                  Resumable(state_file, asdict(cfg), resume, {"metric": metric}, world.main))
@@ -88,8 +88,8 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
 
 
 def _step(trained: torch.nn.Module, world: World, features: InMemory | Pooled,
-          t: dict[str, torch.Tensor], metric: torch.nn.Module, lir: torch.nn.Module | None,
-          cfg: DistillConfig) -> Callable[[torch.Tensor], dict[str, torch.Tensor]]:
+          t: dict[str, torch.Tensor], loss: StudentLoss, cfg: DistillConfig
+          ) -> Callable[[torch.Tensor], dict[str, torch.Tensor]]:
     """The loss terms of one global batch ``idx`` of train positions (``features``: their
     features; ``t``: (N,) labels and (N, C) soft labels of every clip, and ``row``, the
     (n,) dataset row of each train position)."""
@@ -102,24 +102,43 @@ def _step(trained: torch.nn.Module, world: World, features: InMemory | Pooled,
         else:
             idx = mine
         rows = t["row"][idx]
-        terms = metric(audio, visual, t["label"][rows])
-        terms["total"] = terms["metric"]
-        if lir is not None:
-            terms.update(lir(audio, visual, t["label"][rows], t["soft_audio"][rows],
-                             t["soft_visual"][rows]))
-            terms["total"] = terms["total"] + cfg.lir_weight * terms["lir"]
-        return terms
+        return loss(audio, visual, t["label"][rows], t["soft_audio"][rows],
+                    t["soft_visual"][rows])
 
     return step
 
 
-def _lir_inputs(soft: SoftLabels | None, graph: Graph | None) -> np.ndarray:
-    if soft is None or graph is None:
-        raise AviliError("LIR (--lir-weight > 0) needs --soft and --graph; "
+def _student_loss(cfg: DistillConfig, metric: torch.nn.Module, soft: SoftLabels | None,
+                  graph: Graph | None, num_classes: int) -> tuple[StudentLoss, np.ndarray]:
+    """The metric loss with ``cfg.lir`` at ``cfg.lir_weight``, and the (C, C) class links
+    it uses (zeros for the plain student)."""
+    links = np.zeros((num_classes, num_classes), dtype=np.float32)
+    if cfg.lir_weight <= 0:
+        return StudentLoss(metric), links
+    if cfg.lir not in LIR_FORMS:
+        raise AviliError(f"unknown --lir {cfg.lir!r}; expected one of {', '.join(LIR_FORMS)}")
+    if cfg.lir == "eliminate" and cfg.loss not in ELIMINATING:
+        raise AviliError(f"--lir eliminate needs a loss with negatives to weigh "
+                         f"({', '.join(ELIMINATING)}); --loss {cfg.loss} has none")
+    if graph is None or (soft is None and cfg.lir != "pair"):
+        raise AviliError(f"LIR (--lir-weight > 0) needs --graph{'' if cfg.lir == 'pair' else ' and --soft'}; "
                          "use --lir-weight 0 for the plain baseline")
+    if soft is not None and cfg.lir != "pair":
+        _check_probabilities(soft)
+    links = graph.class_links(positive_only=True)
+    self_links = np.diag(graph.weight[:num_classes, num_classes:]) > 0
+    self_links |= np.diag(graph.weight[num_classes:, :num_classes]) > 0
+    return StudentLoss(metric, cfg.lir, cfg.lir_weight,
+                       event_links=torch.as_tensor(graph.event_links(positive_only=True)),
+                       class_links=torch.as_tensor(links), self_links=torch.as_tensor(self_links),
+                       graph_weight=cfg.graph_weight,
+                       temperature=cfg.temperature or 0.1,
+                       pair_edge_weight=cfg.pair_edge_weight), links
+
+
+def _check_probabilities(soft: SoftLabels) -> None:
     low, high = float(min(soft.audio.min(), soft.visual.min())), float(
         max(soft.audio.max(), soft.visual.max()))
     if low < 0 or high > 1:
         raise AviliError(f"LIR weights pairs by soft-label probabilities, but these values span "
                          f"[{low:.3g}, {high:.3g}], outside [0, 1]", soft.path)
-    return graph.class_links(positive_only=True)

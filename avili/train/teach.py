@@ -20,7 +20,7 @@ from avili.config import TeachConfig
 from avili.data.lazy import Columns
 from avili.data.schema import Dataset
 from avili.data.softlabels import SoftLabels
-from avili.losses import SoftLabelAlignment
+from avili.losses import SinglePositiveLoss, SoftLabelAlignment
 from avili.errors import AviliError
 from avili.models import FusedTeacher, TwoTower, build_teacher
 from avili.progress import Progress
@@ -62,18 +62,17 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
     align_weight = cfg.align_weight if cfg.mode == "aligned" else 0.0
     features, part = training_inputs(model, ds, cfg, device)
     model.to(device)
-    target = _onehot(ds, train, device)
-    va, vv, vtarget = part.audio, part.visual, _onehot(ds, val, torch.device("cpu"))
+    label = torch.as_tensor(ds.label[train], device=device)
+    va, vv, vlabel = part.audio, part.visual, torch.as_tensor(ds.label[val])
     align = SoftLabelAlignment()
+    classify = SinglePositiveLoss(cfg.negatives, cfg.negative_weight, cfg.expected_positives)
 
     trained = wrap(model, world)
 
     def step(idx: torch.Tensor) -> dict[str, torch.Tensor]:
         idx = world.shard(idx)  # per-clip losses: DDP's gradient average is the batch mean
         la, lv = trained(*features(idx))
-        terms = {"bce_audio": F.binary_cross_entropy_with_logits(la, target[idx]),
-                 "bce_visual": F.binary_cross_entropy_with_logits(lv, target[idx])}
-        terms["total"] = terms["bce_audio"] + terms["bce_visual"]
+        terms = _classify_terms(classify, la, lv, label[idx])
         if align_weight > 0:
             terms.update(align(la, lv))
             terms["total"] = terms["total"] + align_weight * terms["align"]
@@ -81,8 +80,7 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
 
     def validate() -> float:
         la, lv = (torch.as_tensor(x) for x in teacher_logits(model, va, vv, device).values())
-        return -float(F.binary_cross_entropy_with_logits(la, vtarget)
-                      + F.binary_cross_entropy_with_logits(lv, vtarget))
+        return -float(_classify_terms(classify, la, lv, vlabel)["total"])
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     resumable = (None if state_file is None else
@@ -92,29 +90,37 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
     features.release()
     model.load_state_dict(result.best_state)
     model.eval()
-    soft, temps = soft_labels(model, ds, device, cfg.calibrate)
+    soft, temps = soft_labels(model, ds, device, cfg.calibrate, classify)
     soft.audio_labels, soft.visual_labels, thresholds = harvest(soft, ds, cfg.harvest_quantile)
     soft.provenance["harvest"] = {"quantile": cfg.harvest_quantile, "thresholds": thresholds}
     return TeacherResult(model=model, soft=soft, temperatures=temps, fit=result,
                          training=features.describe())
 
 
-def _onehot(ds: Dataset, idx: np.ndarray, device: torch.device) -> torch.Tensor:
-    """(n, C) float32 one-hot annotated labels of rows ``idx``."""
-    return torch.as_tensor(np.eye(ds.num_classes, dtype=np.float32)[ds.label[idx]],
-                           device=device)
+def _classify_terms(classify: SinglePositiveLoss, la: torch.Tensor, lv: torch.Tensor,
+                    label: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Both heads' classification terms, named ``<term>_audio``/``<term>_visual``, and
+    their sum as ``total``; logits (B, C), labels (B,)."""
+    terms = {f"{name}_{side}": value for side, logits in (("audio", la), ("visual", lv))
+             for name, value in classify(logits, label).items()}
+    terms["total"] = sum(terms.values())
+    return terms
 
 
-def calibrate_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
-    """The temperature T on :data:`TEMPERATURE_GRID` minimizing one-hot BCE of
-    sigmoid(logits / T); logits (n, C), labels (n,) int64."""
-    target = np.eye(logits.shape[1])[labels]
+def calibrate_temperature(logits: np.ndarray, labels: np.ndarray,
+                          criterion: SinglePositiveLoss | None = None) -> float:
+    """The temperature T on :data:`TEMPERATURE_GRID` minimizing ``criterion`` (default:
+    one-hot BCE, i.e. ``assume`` negatives) of logits / T; logits (n, C), labels (n,)
+    int64. A teacher trained without assumed negatives is calibrated under its own
+    criterion, so calibration does not reintroduce them."""
+    criterion = criterion or SinglePositiveLoss("assume")
+    z, y = torch.as_tensor(logits, dtype=torch.float64), torch.as_tensor(labels)
     best, best_loss = 1.0, np.inf
-    for t in TEMPERATURE_GRID:
-        z = logits / t
-        loss = float(np.mean(np.logaddexp(0, z) - target * z))
-        if loss < best_loss:
-            best, best_loss = float(t), loss
+    with torch.no_grad():
+        for t in TEMPERATURE_GRID:
+            loss = float(sum(criterion(z / t, y).values()))
+            if loss < best_loss:
+                best, best_loss = float(t), loss
     return best
 
 
@@ -151,15 +157,18 @@ def harvest(soft: SoftLabels, ds: Dataset, quantile: float = 0.95
 
 
 def soft_labels(model: torch.nn.Module, ds: Dataset, device: torch.device,
-                calibrate: bool = True) -> tuple[SoftLabels, dict[str, float]]:
-    """(N, C) per-modality probabilities for every clip, temperature-calibrated on val."""
+                calibrate: bool = True, criterion: SinglePositiveLoss | None = None
+                ) -> tuple[SoftLabels, dict[str, float]]:
+    """(N, C) per-modality probabilities for every clip, temperature-calibrated on val
+    under ``criterion`` (default one-hot BCE)."""
     val = ds.indices("val")
     out: dict[str, np.ndarray] = {}
     temps: dict[str, float] = {}
     raw = teacher_logits(model, ds.audio, ds.visual, device)
     for modality in ("audio", "visual"):
         logits = raw[modality]
-        temps[modality] = calibrate_temperature(logits[val], ds.label[val]) if calibrate else 1.0
+        temps[modality] = (calibrate_temperature(logits[val], ds.label[val], criterion)
+                           if calibrate else 1.0)
         out[modality] = (0.5 + 0.5 * np.tanh(logits / (2 * temps[modality]))).astype(np.float32)
     soft = SoftLabels(audio=out["audio"], visual=out["visual"], class_names=ds.class_names,
                       clip_id=ds.clip_id, label=ds.label, split=ds.split,

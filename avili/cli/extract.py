@@ -107,9 +107,10 @@ def extract(
     """Build an avili dataset (HDF5) from one of four sources.
 
     --synthetic generates the built-in benchmark with planted latent interactions (and its
-    planted graph), or with real AudioSet co-occurrence (--cooccurrence audioset); --from converts published feature files (AVE/VEGAS HDF5 or NPZ, or the
-    official AVE release folder), detecting the format; --videos decodes raw videos and
-    embeds them (pip install 'avili\\[media]'); --merge joins shards.
+    planted graph), or with real AudioSet co-occurrence (--cooccurrence audioset); --from
+    converts published feature files (AVE/VEGAS HDF5 or NPZ, or the official AVE release
+    folder), detecting the format; --videos decodes raw videos and embeds them (pip install
+    'avili\\[media]'); --merge joins shards.
 
     Example: avili extract --synthetic --out demo.h5
     """

@@ -49,7 +49,7 @@ def extract_synthetic(cfg: SyntheticConfig, out: PathLike, planted_out: PathLike
     planted = p.graph()
     save_graph(planted, planted_out)
     return {"out": str(out), "planted": str(planted_out), "clips": cfg.clips,
-            "classes": cfg.classes, "planted_links": len(planted.edges()),
+            "classes": len(p.names), "planted_links": len(planted.edges()),
             **split_counts(p.split)}
 
 

@@ -15,6 +15,7 @@ GRAPH_ALGORITHMS = ("grasp", "boss")
 GRAPH_BACKENDS = ("fast", "causal-learn")
 AUDIO_BACKBONES = ("logmel", "hf")
 VISUAL_BACKBONES = ("pixels", "hf")
+COOCCURRENCE = ("planted", "audioset")  # SyntheticConfig.cooccurrence
 
 
 @dataclass
@@ -28,6 +29,10 @@ class SyntheticConfig:
     latent_dim: int = 32
     orthogonal_prototypes: bool = True  # classes not confusable by construction
     rules: int = 15  # planted cross-class links, spread over all four modality pairings
+    # where event sets come from: planted (rules above) | audioset (real AudioSet clips'
+    # label sets; the class count is the shipped subset's, classes and rules are ignored;
+    # see avili.data.cooccurrence)
+    cooccurrence: str = "planted"
     rule_prob_min: float = 0.5
     rule_prob_max: float = 0.8
     primary_strength_min: float = 0.4  # per-modality intensity of the annotated event

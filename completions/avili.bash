@@ -11,7 +11,7 @@ _avili_commands() {  # $1: a command path; REPLY: its subcommands
 _avili_options() {  # $1: a command path; REPLY: its options
     case $1 in
         'avili') REPLY="--debug --no-debug --version --install-completion --show-completion --help" ;;
-        'avili extract') REPLY="--out --synthetic --no-synthetic --from --videos --merge --num-classes --clips --rules --absent-rate --audio-dim --visual-dim --planted-out --orthogonal-prototypes --random-prototypes --classes --class-names --val-fraction --test-fraction --chunk-rows --labels --audio-backbone --visual-backbone --audio-weights --visual-weights --fps --start --duration --keep-segments --no-keep-segments --batch-size --workers --shard --strict --no-strict --device --seed --quiet -q --overwrite --no-overwrite --json --help" ;;
+        'avili extract') REPLY="--out --synthetic --no-synthetic --from --videos --merge --num-classes --cooccurrence --clips --rules --absent-rate --audio-dim --visual-dim --planted-out --orthogonal-prototypes --random-prototypes --classes --class-names --val-fraction --test-fraction --chunk-rows --labels --audio-backbone --visual-backbone --audio-weights --visual-weights --fps --start --duration --keep-segments --no-keep-segments --batch-size --workers --shard --strict --no-strict --device --seed --quiet -q --overwrite --no-overwrite --json --help" ;;
         'avili info') REPLY="--json --help" ;;
         'avili teach') REPLY="--data --out --soft-out --epochs --batch-size --lr --hidden --align-weight --mode --harvest-quantile --resume --max-memory --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
         'avili infer-graph') REPLY="--out --format --csv --plot --lambda --restarts --bootstrap --min-frequency --workers --backend --algorithm --top-k --input-kind --class-names --show --top --seed --overwrite --no-overwrite --json --help" ;;
@@ -125,6 +125,7 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili retrieve search --k'|\
         'avili retrieve search --nprobe'|\
         'avili retrieve search --memory-mb') REPLY='text' ;;
+        'avili extract --cooccurrence') REPLY='choice planted audioset' ;;
         'avili extract --audio-backbone') REPLY='choice logmel hf' ;;
         'avili extract --visual-backbone') REPLY='choice pixels hf' ;;
         'avili extract --device'|\

@@ -14,6 +14,7 @@ function __avili_path --description 'The avili command being typed'
                 'avili extract --from' \
                 'avili extract --videos' \
                 'avili extract --num-classes' \
+                'avili extract --cooccurrence' \
                 'avili extract --clips' \
                 'avili extract --rules' \
                 'avili extract --absent-rate' \
@@ -167,7 +168,8 @@ complete -c avili -n '__avili_at "avili extract"' -l synthetic -l no-synthetic -
 complete -c avili -n '__avili_at "avili extract"' -l from -r -F -d 'Published feature file (HDF5/NPZ) or AVE release folder.'
 complete -c avili -n '__avili_at "avili extract"' -l videos -x -a '(__fish_complete_directories (commandline -ct))' -d 'Folder of raw videos (needs avili[media]).'
 complete -c avili -n '__avili_at "avili extract"' -l merge -d 'Join the dataset shards given as arguments.'
-complete -c avili -n '__avili_at "avili extract"' -l num-classes -x -d 'Number of classes.'
+complete -c avili -n '__avili_at "avili extract"' -l num-classes -x -d 'Number of classes (default 15; planted regime only).'
+complete -c avili -n '__avili_at "avili extract"' -l cooccurrence -x -a 'planted audioset' -d 'Where each clip\'s event set comes from: planted (random rules between classes) or audioset (one real AudioSet clip\'s label set over a shipped AudioSet class subset; the truth graph is the pairs that really co-occur).'
 complete -c avili -n '__avili_at "avili extract"' -l clips -x -d 'Number of clips.'
 complete -c avili -n '__avili_at "avili extract"' -l rules -x -d 'Planted cross-class links (default: one per class).'
 complete -c avili -n '__avili_at "avili extract"' -l absent-rate -x -d 'Share of clips whose annotated event is missing from one modality (off-screen sound, silent object).'

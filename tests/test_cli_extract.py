@@ -128,3 +128,22 @@ def test_synthetic_split_shares_and_their_limits(tmp_path):
     fails([*TINY_EXTRACT, "--val-fraction", "0.5",
            "--test-fraction", "0.5", "--out", tmp_path / "bad.h5"], "leave clips for train")
     assert not (tmp_path / "bad.h5").exists()
+
+
+def test_synthetic_with_real_audioset_cooccurrence(tmp_path):
+    from avili.cli import app
+    from avili.data.schema import read_dataset
+    from avili.graph.graphfile import load_graph
+    from tests.test_cli import runner
+
+    real = ["extract", "--synthetic", "--cooccurrence", "audioset", "--clips", "290",
+            "--audio-dim", "8", "--visual-dim", "8"]
+    out = json.loads(ok([*real, "--out", tmp_path / "r.h5", "--json"]))
+    assert out["classes"] == 29 and out["planted_links"] > 0
+    ds = read_dataset(tmp_path / "r.h5")
+    assert ds.provenance["config"]["cooccurrence"] == "audioset" and "Speech" in ds.class_names
+    assert load_graph(tmp_path / "r.planted.npz").class_names == ds.class_names
+    fails([*real, "--num-classes", "4", "--out", tmp_path / "x.h5"], "--num-classes and --rules")
+    bad = runner.invoke(app, [*real[:3], "bogus", "--out", str(tmp_path / "y.h5")])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+    assert "'bogus' is not one of" in bad.output and "'planted', 'audioset'" in bad.output

@@ -13,8 +13,8 @@ from typing import Annotated, Any, Callable, Optional
 import typer
 
 from avili import __version__
-from avili.config import (AUDIO_BACKBONES, GRAPH_ALGORITHMS, GRAPH_BACKENDS, METRIC_LOSSES,
-                          SPLITS, VISUAL_BACKBONES)
+from avili.config import (AUDIO_BACKBONES, COOCCURRENCE, GRAPH_ALGORITHMS, GRAPH_BACKENDS,
+                          METRIC_LOSSES, SPLITS, VISUAL_BACKBONES)
 
 
 def paragraphs(doc: str) -> str:
@@ -69,6 +69,7 @@ GraphAlgorithm = choices("GraphAlgorithm", GRAPH_ALGORITHMS)
 GraphBackend = choices("GraphBackend", GRAPH_BACKENDS)
 AudioBackbone = choices("AudioBackbone", AUDIO_BACKBONES)
 VisualBackbone = choices("VisualBackbone", VISUAL_BACKBONES)
+Cooccurrence = choices("Cooccurrence", COOCCURRENCE)
 
 
 def value(option: Any) -> Any:

@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from avili.cli._common import (AudioBackbone, Device, DeviceOpt, Json, Overwrite, Quiet, Seed,
-                               VisualBackbone, _emit, _outputs, _progress, command)
+from avili.cli._common import (AudioBackbone, Cooccurrence, Device, DeviceOpt, Json, Overwrite,
+                               Quiet, Seed, VisualBackbone, _emit, _outputs, _progress, command)
 from avili.config import ImportConfig, SyntheticConfig, VideoConfig
 
 Src = "Source"
@@ -34,7 +34,14 @@ def extract(
     merge: Annotated[bool, typer.Option(
         "--merge", help="Join the dataset shards given as arguments.", rich_help_panel=Src)
     ] = False,
-    num_classes: Annotated[int, typer.Option(help="Number of classes.", rich_help_panel=Syn)] = 15,
+    num_classes: Annotated[Optional[int], typer.Option(
+        help="Number of classes (default 15; planted regime only).", rich_help_panel=Syn,
+        show_default=False)] = None,
+    cooccurrence: Annotated[Cooccurrence, typer.Option(
+        help="Where each clip's event set comes from: planted (random rules between "
+             "classes) or audioset (one real AudioSet clip's label set over a shipped "
+             "AudioSet class subset; the truth graph is the pairs that really co-occur).",
+        rich_help_panel=Syn)] = Cooccurrence(SyntheticConfig.cooccurrence),
     clips: Annotated[int, typer.Option(help="Number of clips.", rich_help_panel=Syn)] = 4000,
     rules: Annotated[Optional[int], typer.Option(
         help="Planted cross-class links (default: one per class).", rich_help_panel=Syn)] = None,
@@ -100,9 +107,10 @@ def extract(
     """Build an avili dataset (HDF5) from one of four sources.
 
     --synthetic generates the built-in benchmark with planted latent interactions (and its
-    planted graph); --from converts published feature files (AVE/VEGAS HDF5 or NPZ, or the
-    official AVE release folder), detecting the format; --videos decodes raw videos and
-    embeds them (pip install 'avili\\[media]'); --merge joins shards.
+    planted graph), or with real AudioSet co-occurrence (--cooccurrence audioset); --from
+    converts published feature files (AVE/VEGAS HDF5 or NPZ, or the official AVE release
+    folder), detecting the format; --videos decodes raw videos and embeds them (pip install
+    'avili\\[media]'); --merge joins shards.
 
     Example: avili extract --synthetic --out demo.h5
     """
@@ -119,10 +127,17 @@ def extract(
 
         raise AviliError(f"unexpected argument {parts[0]} (only --merge takes file arguments)")
     if synthetic:
+        if cooccurrence.value != "planted" and (num_classes, rules) != (None, None):
+            from avili.errors import AviliError
+
+            raise AviliError(f"--num-classes and --rules belong to --cooccurrence planted; "
+                             f"{cooccurrence.value} fixes its classes and plants no rules")
+        num_classes = SyntheticConfig.classes if num_classes is None else num_classes
         _extract_synthetic(out, SyntheticConfig(
             classes=num_classes, clips=clips, audio_dim=audio_dim, visual_dim=visual_dim,
             rules=min(num_classes, num_classes * (num_classes - 1) // 2) if rules is None
-            else rules, orthogonal_prototypes=orthogonal_prototypes, absent_rate=absent_rate,
+            else rules, cooccurrence=cooccurrence.value,
+            orthogonal_prototypes=orthogonal_prototypes, absent_rate=absent_rate,
             val_fraction=SyntheticConfig.val_fraction if val_fraction is None else val_fraction,
             test_fraction=test_fraction, seed=seed),
             planted_out, overwrite, as_json, quiet)

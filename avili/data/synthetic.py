@@ -22,17 +22,23 @@ Generative rules (all drawn from ``numpy.random.default_rng(seed)``):
 
 The per-modality event truth is stored as ``audio_events`` / ``visual_events``, and the
 planted rules as a graph (weight = rule probability), so graph recovery can be scored.
+
+``cooccurrence="audioset"`` replaces rules 1-2 with real event sets: the classes are those
+of the shipped AudioSet subset, each clip's events are one real clip's label set, drawn
+class-balanced, and the truth graph holds the class pairs that really co-occur; see
+:mod:`avili.data.cooccurrence`. Background events, features and splits are as above.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
 import numpy as np
 
 from avili.artifacts import provenance
-from avili.config import SyntheticConfig
+from avili.config import COOCCURRENCE, SyntheticConfig
+from avili.data import cooccurrence as real
 from avili.data.schema import Dataset
 from avili.errors import AviliError
 from avili.graph.graphfile import Graph
@@ -199,6 +205,7 @@ class Plan:
     level: np.ndarray
     split: np.ndarray
     render: tuple[Renderer, Renderer]
+    real_sets: real.LabelSets | None = None  # cooccurrence="audioset": the real label sets
 
     def chunks(self, size: int = CHUNK) -> Iterator[tuple[slice, Dataset]]:
         """(rows, the clips of those rows) for consecutive ``size``-clip chunks."""
@@ -215,10 +222,17 @@ class Plan:
                 visual_events=(level[1] > 0).astype(np.uint8))
 
     def provenance(self, kind: str, **extra: Any) -> dict[str, Any]:
+        if self.real_sets is not None:
+            extra.update(inputs={"cooccurrence": self.real_sets.path},
+                         cooccurrence=real.describe(self.real_sets))
         return provenance(kind, self.cfg, rules=[vars(r) for r in self.rules], **extra)
 
     def graph(self) -> Graph:
-        graph = planted_graph(self.rules, self.names)
+        if self.real_sets is not None:  # the truth: class pairs that really co-occur
+            member = self.real_sets.member
+            graph = real.cooccurrence_graph(real.cooccurring_pairs(member), member, self.names)
+        else:
+            graph = planted_graph(self.rules, self.names)
         graph.provenance = self.provenance("graph", source="planted")
         return graph
 
@@ -226,6 +240,12 @@ class Plan:
 def plan(cfg: SyntheticConfig) -> Plan:
     """Draw the labels, splits, intensities and networks of the dataset ``cfg`` describes
     (memory: the (2, N, C) intensities; the features come chunk by chunk)."""
+    if cfg.cooccurrence not in COOCCURRENCE:
+        raise AviliError(f"unknown co-occurrence source {cfg.cooccurrence!r}; choose one of "
+                         f"{', '.join(COOCCURRENCE)}")
+    sets = real.load_label_sets() if cfg.cooccurrence == "audioset" else None
+    if sets is not None:  # the real subset fixes the classes; nothing is planted
+        cfg = replace(cfg, classes=len(sets.class_names), rules=0)
     if cfg.classes < 2 or cfg.clips < 10 * cfg.classes:
         raise AviliError(f"need at least 2 classes and 10 clips per class; got "
                          f"{cfg.classes} classes, {cfg.clips} clips")
@@ -233,13 +253,27 @@ def plan(cfg: SyntheticConfig) -> Plan:
         raise AviliError(f"val and test fractions must be >= 0 and leave clips for train; got "
                          f"{cfg.val_fraction:g} and {cfg.test_fraction:g}")
     rng = np.random.default_rng(cfg.seed)
-    names = class_names_for(cfg.classes)
-    rules = plant_rules(cfg, rng)
-    label = rng.integers(0, cfg.classes, cfg.clips).astype(np.int64)
-    level = sample_intensities(label, rules, cfg, rng)
+    if sets is None:
+        names = class_names_for(cfg.classes)
+        rules = plant_rules(cfg, rng)
+        label = rng.integers(0, cfg.classes, cfg.clips).astype(np.int64)
+        level = sample_intensities(label, rules, cfg, rng)
+    else:
+        names, rules, (label, level) = sets.class_names, [], real_events(sets, cfg, rng)
     render = (renderer(cfg.clips, cfg.classes, cfg.audio_dim, cfg, rng),
               renderer(cfg.clips, cfg.classes, cfg.visual_dim, cfg, rng))
-    return Plan(cfg, names, rules, label, level, assign_splits(label, cfg, rng), render)
+    return Plan(cfg, names, rules, label, level, assign_splits(label, cfg, rng), render, sets)
+
+
+def real_events(sets: real.LabelSets, cfg: SyntheticConfig, rng: np.random.Generator
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) int64 labels and (2, N, C) intensities from class-balanced real label sets: the
+    annotated event and background as in :func:`sample_intensities` (no rules), then the
+    clip's other real events (:func:`avili.data.cooccurrence.add_companions`)."""
+    label, member = real.draw_label_sets(sets, cfg.clips, rng)
+    level = sample_intensities(label, [], cfg, rng)
+    secondary = (cfg.secondary_strength_min, cfg.secondary_strength_max)
+    return label, real.add_companions(level, label, member, secondary, rng)
 
 
 def generate(cfg: SyntheticConfig) -> tuple[Dataset, Graph]:

@@ -179,17 +179,34 @@ def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | 
     if graph is not None:
         g = load_graph(graph)
         check_classes(g, ds.class_names, data)
-    result = train_student(ds, cfg, soft_labels, g, progress, state_path(out), resume)
+    selection = None
+    if cfg.lir_weight > 0 or any(w > 0 for w in cfg.lir_weight_grid):
+        from avili.train.distill import check_lir_inputs
+
+        check_lir_inputs(cfg, soft_labels, g)
+    if cfg.lir_weight_grid or cfg.graph_weight_grid:
+        if resume:
+            raise AviliError("--resume is not available with --lir-weight auto or "
+                             "--graph-weight auto; rerun, or resume a fixed weight")
+        from avili.train.select import select_student
+
+        selection = select_student(ds, cfg, soft_labels, g, progress)
+        result, cfg = selection.result, selection.config
+    else:
+        result = train_student(ds, cfg, soft_labels, g, progress, state_path(out), resume)
     if distributed_rank() != 0:  # under torchrun only rank 0 writes
         return {"out": str(out), "rank": distributed_rank()}
     inputs = {k: v for k, v in {"data": data, "soft": soft, "graph": graph}.items() if v}
+    chosen = {} if selection is None else {"selection": selection.record}
     record = provenance("student", cfg, inputs, seed=cfg.seed,
-                        clip_ids_sha256=ids_sha256(ds.clip_id.tolist()), training=result.training)
+                        clip_ids_sha256=ids_sha256(ds.clip_id.tolist()), training=result.training,
+                        **chosen)
     save_checkpoint(out, "student", _payload(result.model, cfg, ds, result.fit,
-                                             links=result.links.tolist()), record)
+                                             links=result.links.tolist(), **chosen), record)
     state_path(out).unlink(missing_ok=True)
     return {"out": str(out), "best_epoch": result.fit.best_epoch,
-            "val_avg_mAP": result.fit.best_score}
+            "val_avg_mAP": result.fit.best_score, "lir": cfg.lir if cfg.lir_weight > 0 else None,
+            "lir_weight": cfg.lir_weight, "graph_weight": cfg.graph_weight, **chosen}
 
 
 def _payload(model: Any, cfg: Any, ds: Any, fit: Any, **extra: Any) -> dict[str, Any]:

@@ -52,12 +52,12 @@ class SyntheticConfig:
 class TeachConfig:
     """``avili teach``: the AV-SAL teacher (per-modality sigmoid heads + alignment)."""
 
-    mode: str = "aligned"  # aligned (AV-SAL) | independent (no alignment) | fused (one head)
-    negatives: str = "assume"  # unannotated classes: assume (BCE) | weak | epr (losses/spml.py)
+    mode: str = "independent"  # independent | aligned (AV-SAL) | fused (one head)
+    negatives: str = "epr"  # unannotated classes: epr | weak | assume (BCE); losses/spml.py
     negative_weight: float = 0.0  # weak: weight of each assumed negative; 0 = 1/(C-1)
-    expected_positives: float = 1.5  # epr: expected events per clip
+    expected_positives: float = 2.0  # epr: expected events per clip and modality
     harvest_quantile: float = 0.95  # VALOR-style label harvesting threshold, see teach.py
-    epochs: int = 30
+    epochs: int = 80
     batch_size: int = 128
     lr: float = 1e-3
     weight_decay: float = 1e-4
@@ -80,6 +80,7 @@ class GraphConfig:
     algorithm: str = "grasp"  # grasp | boss (best order score search; for large label spaces)
     backend: str = "fast"  # fast (avili, same graphs) | causal-learn
     top_k: int = 0  # 0 keeps every edge GRaSP finds
+    min_lift: float = 2.0  # co-occurrence edges need soft-label lift >= this; 0 keeps all
     restarts: int = 1  # seeds seed..seed+R-1; the best BIC score wins
     bootstrap: int = 0  # resamples of the rows, for edge frequencies
     min_frequency: float = 0.0  # drop edges adjacent in fewer of the runs
@@ -88,21 +89,25 @@ class GraphConfig:
     seed: int = 0
 
 
-METRIC_LOSSES = ("triplet", "proxy-triplet", "infonce", "supcon", "fnac", "cpsp")
+METRIC_LOSSES = ("supcon", "triplet", "proxy-triplet", "infonce", "fnac", "cpsp")
+LIR_FORMS = ("graded", "eliminate", "pull", "pair")  # avili/losses/lir.py
+TEACHER_NEGATIVES = ("epr", "weak", "assume")  # avili/losses/spml.py
+LIR_WEIGHT_GRID = (0.5, 1.0, 2.0)  # --lir-weight auto
+GRAPH_WEIGHT_GRID = (0.0, 0.5, 1.0)  # --graph-weight auto
 
 
 @dataclass
 class DistillConfig:
     """``avili distill``: the student, a cross-modal metric loss plus LIR."""
 
-    loss: str = "triplet"  # triplet | proxy-triplet | infonce | supcon | fnac | cpsp
+    loss: str = "supcon"  # supcon | triplet | proxy-triplet | infonce | fnac | cpsp
     mining: str = "hard"  # triplet: hard (batch-hard) | semihard
     temperature: float = 0.0  # infonce, supcon, fnac; 0 = the loss's default
     fnac_weight: float = 100.0  # FNAC's false-negative suppression terms
     fnac_warmup: int = 5  # epochs before those terms switch on
     cpsp_weight: float = 100.0  # CPSP's pair-level term
     cpsp_margin: float = 0.2  # CPSP's ranking margin
-    epochs: int = 40
+    epochs: int = 80
     batch_size: int = 128
     lr: float = 1e-3
     weight_decay: float = 1e-4
@@ -111,8 +116,12 @@ class DistillConfig:
     dropout: float = 0.2
     margin: float = 0.3
     lir: str = "graded"  # graded | eliminate | pull | pair (avili/losses/lir.py)
-    lir_weight: float = 5.0
+    lir_weight: float = 1.0
     graph_weight: float = 0.5  # graded/eliminate: the graph's share of the pair probability
+    # auto selection on val (avili/train/select.py): empty = the single value above
+    lir_weight_grid: tuple[float, ...] = LIR_WEIGHT_GRID
+    graph_weight_grid: tuple[float, ...] = ()
+    tolerance: float = 0.003  # val avg mAP a stronger candidate may give up
     pair_edge_weight: float = 0.4  # pair: weight of a clip whose audio:y-visual:y is an edge
     gather: bool = True  # under torchrun: loss over the gathered global batch
     max_memory_mb: float = 0.0  # beyond this, features stream from disk; 0 = a quarter of RAM

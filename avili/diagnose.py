@@ -86,7 +86,7 @@ def diagnose(graph: Graph, soft: tuple[np.ndarray, np.ndarray], label: np.ndarra
         rows.append({"cause": graph.nodes[u], "effect": graph.nodes[v], "weight": w,
                      **_pull(dists, cfg)})
     pooled_d = [np.concatenate(b) if b else np.zeros(0) for b in pooled]
-    total = max(1, pooled_d[0].size)
+    total = pooled_d[0].size  # no linked pairs: an empty control too
     n = rng.integers(0, label.size, 4 * total)
     m = rng.integers(0, label.size, 4 * total)
     keep = (n != m) & (label[n] != label[m])

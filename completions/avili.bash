@@ -13,9 +13,9 @@ _avili_options() {  # $1: a command path; REPLY: its options
         'avili') REPLY="--debug --no-debug --version --install-completion --show-completion --help" ;;
         'avili extract') REPLY="--out --synthetic --no-synthetic --from --videos --merge --num-classes --cooccurrence --clips --rules --absent-rate --audio-dim --visual-dim --planted-out --orthogonal-prototypes --random-prototypes --classes --class-names --val-fraction --test-fraction --chunk-rows --labels --audio-backbone --visual-backbone --audio-weights --visual-weights --fps --start --duration --keep-segments --no-keep-segments --batch-size --workers --shard --strict --no-strict --device --seed --quiet -q --overwrite --no-overwrite --json --help" ;;
         'avili info') REPLY="--json --help" ;;
-        'avili teach') REPLY="--data --out --soft-out --epochs --batch-size --lr --hidden --align-weight --mode --harvest-quantile --resume --max-memory --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
-        'avili infer-graph') REPLY="--out --format --csv --plot --lambda --restarts --bootstrap --min-frequency --workers --backend --algorithm --top-k --input-kind --class-names --show --top --seed --overwrite --no-overwrite --json --help" ;;
-        'avili distill') REPLY="--data --out --soft --graph --lir-weight --loss --mining --temperature --fnac-weight --fnac-warmup --cpsp-weight --epochs --batch-size --lr --margin --embed-dim --resume --max-memory --gather --no-gather --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
+        'avili teach') REPLY="--data --out --soft-out --epochs --batch-size --lr --hidden --align-weight --mode --negatives --expected-positives --negative-weight --harvest-quantile --resume --max-memory --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
+        'avili infer-graph') REPLY="--out --format --csv --plot --lambda --restarts --bootstrap --min-frequency --workers --backend --algorithm --top-k --min-lift --input-kind --class-names --show --top --seed --overwrite --no-overwrite --json --help" ;;
+        'avili distill') REPLY="--data --out --soft --graph --lir --lir-weight --graph-weight --pair-edge-weight --loss --mining --temperature --fnac-weight --fnac-warmup --cpsp-weight --tolerance --epochs --batch-size --lr --margin --embed-dim --resume --max-memory --gather --no-gather --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
         'avili eval') REPLY="--model --data --split --relevance --ci --map-variant --per-class --markdown --chunk --save-embeddings --seed --diagnose-graph --soft --tau --top-edges --plot --max-memory --overwrite --no-overwrite --json --help" ;;
         'avili demo') REPLY="--workdir --seed --quiet -q --json --help" ;;
         'avili retrieve') REPLY="--model --data --query --k --direction --split --json --help" ;;
@@ -83,6 +83,8 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili teach --lr'|\
         'avili teach --hidden'|\
         'avili teach --align-weight'|\
+        'avili teach --expected-positives'|\
+        'avili teach --negative-weight'|\
         'avili teach --harvest-quantile'|\
         'avili teach --max-memory'|\
         'avili teach --seed'|\
@@ -93,14 +95,18 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili infer-graph --min-frequency'|\
         'avili infer-graph --workers'|\
         'avili infer-graph --top-k'|\
+        'avili infer-graph --min-lift'|\
         'avili infer-graph --class-names'|\
         'avili infer-graph --top'|\
         'avili infer-graph --seed'|\
         'avili distill --lir-weight'|\
+        'avili distill --graph-weight'|\
+        'avili distill --pair-edge-weight'|\
         'avili distill --temperature'|\
         'avili distill --fnac-weight'|\
         'avili distill --fnac-warmup'|\
         'avili distill --cpsp-weight'|\
+        'avili distill --tolerance'|\
         'avili distill --epochs'|\
         'avili distill --batch-size'|\
         'avili distill --lr'|\
@@ -132,10 +138,12 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili teach --device'|\
         'avili distill --device') REPLY='choice auto cpu cuda' ;;
         'avili teach --mode') REPLY='choice aligned independent fused' ;;
+        'avili teach --negatives') REPLY='choice epr weak assume' ;;
         'avili infer-graph --backend') REPLY='choice fast causal-learn' ;;
         'avili infer-graph --algorithm') REPLY='choice grasp boss' ;;
         'avili infer-graph --input-kind') REPLY='choice auto probs logits' ;;
-        'avili distill --loss') REPLY='choice triplet proxy-triplet infonce supcon fnac cpsp' ;;
+        'avili distill --lir') REPLY='choice graded eliminate pull pair' ;;
+        'avili distill --loss') REPLY='choice supcon triplet proxy-triplet infonce fnac cpsp' ;;
         'avili distill --mining') REPLY='choice hard semihard' ;;
         'avili eval --split'|\
         'avili retrieve --split'|\

@@ -48,6 +48,9 @@ function __avili_path --description 'The avili command being typed'
                 'avili teach --hidden' \
                 'avili teach --align-weight' \
                 'avili teach --mode' \
+                'avili teach --negatives' \
+                'avili teach --expected-positives' \
+                'avili teach --negative-weight' \
                 'avili teach --harvest-quantile' \
                 'avili teach --max-memory' \
                 'avili teach --seed' \
@@ -64,6 +67,7 @@ function __avili_path --description 'The avili command being typed'
                 'avili infer-graph --backend' \
                 'avili infer-graph --algorithm' \
                 'avili infer-graph --top-k' \
+                'avili infer-graph --min-lift' \
                 'avili infer-graph --input-kind' \
                 'avili infer-graph --class-names' \
                 'avili infer-graph --show' \
@@ -73,13 +77,17 @@ function __avili_path --description 'The avili command being typed'
                 'avili distill --out' \
                 'avili distill --soft' \
                 'avili distill --graph' \
+                'avili distill --lir' \
                 'avili distill --lir-weight' \
+                'avili distill --graph-weight' \
+                'avili distill --pair-edge-weight' \
                 'avili distill --loss' \
                 'avili distill --mining' \
                 'avili distill --temperature' \
                 'avili distill --fnac-weight' \
                 'avili distill --fnac-warmup' \
                 'avili distill --cpsp-weight' \
+                'avili distill --tolerance' \
                 'avili distill --epochs' \
                 'avili distill --batch-size' \
                 'avili distill --lr' \
@@ -213,7 +221,10 @@ complete -c avili -n '__avili_at "avili teach"' -l batch-size -x -d ''
 complete -c avili -n '__avili_at "avili teach"' -l lr -x -d ''
 complete -c avili -n '__avili_at "avili teach"' -l hidden -x -d ''
 complete -c avili -n '__avili_at "avili teach"' -l align-weight -x -d 'Weight of the AV-SAL alignment loss.'
-complete -c avili -n '__avili_at "avili teach"' -l mode -x -a 'aligned independent fused' -d 'aligned (AV-SAL), independent (per-modality teachers, no alignment; VALOR) or fused (one head on both modalities).'
+complete -c avili -n '__avili_at "avili teach"' -l mode -x -a 'aligned independent fused' -d 'independent (per-modality heads, no alignment; VALOR), aligned (AV-SAL: plus the alignment loss) or fused (one head on both modalities).'
+complete -c avili -n '__avili_at "avili teach"' -l negatives -x -a 'epr weak assume' -d 'Unannotated classes: epr (unknown, with an expected number of events per clip), weak (down-weighted negatives) or assume (negatives: plain BCE).'
+complete -c avili -n '__avili_at "avili teach"' -l expected-positives -x -d 'epr: expected events per clip and modality.'
+complete -c avili -n '__avili_at "avili teach"' -l negative-weight -x -d 'weak: weight of each unannotated class as a negative; 0 = 1/(C-1).'
 complete -c avili -n '__avili_at "avili teach"' -l harvest-quantile -x -d 'Harvested modality labels: a class counts as present above this quantile of its val scores on other classes\' clips.'
 complete -c avili -n '__avili_at "avili teach"' -l resume -d 'Continue an interrupted run from the training state saved after each epoch (<out>.state.pt); the config must match.'
 complete -c avili -n '__avili_at "avili teach"' -l max-memory -x -d 'Feature memory budget in MB; larger datasets stay on disk and are read in chunks (0 = a quarter of RAM).'
@@ -235,6 +246,7 @@ complete -c avili -n '__avili_at "avili infer-graph"' -l workers -x -d 'Parallel
 complete -c avili -n '__avili_at "avili infer-graph"' -l backend -x -a 'fast causal-learn' -d 'fast (avili\'s own search: the same graphs as causal-learn, much faster) or causal-learn.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l algorithm -x -a 'grasp boss' -d 'grasp, or boss (best order score search: far faster at hundreds of nodes).'
 complete -c avili -n '__avili_at "avili infer-graph"' -l top-k -x -d 'Keep an edge only if it is among the k strongest of one of its nodes; 0 keeps all.'
+complete -c avili -n '__avili_at "avili infer-graph"' -l min-lift -x -d 'Keep a co-occurrence edge only if the teacher sees its two events together at least this many times as often as chance (soft-label lift); 0 keeps all.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l input-kind -x -a 'auto probs logits' -d 'probs are mapped to log-odds, logits (or label-space scores) used as they are; auto: probs when all values lie in [0, 1].'
 complete -c avili -n '__avili_at "avili infer-graph"' -l class-names -x -d 'Comma-separated class names for a bare file.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l show -r -F -d 'Print the strongest edges of an existing graph NPZ instead.'
@@ -248,13 +260,17 @@ complete -c avili -n '__avili_at "avili distill"' -l data -r -F -d 'avili datase
 complete -c avili -n '__avili_at "avili distill"' -l out -r -F -d 'Student checkpoint to write (.pt).'
 complete -c avili -n '__avili_at "avili distill"' -l soft -r -F -d 'Soft labels from \'avili teach\'.'
 complete -c avili -n '__avili_at "avili distill"' -l graph -r -F -d 'Graph from \'avili infer-graph\'.'
-complete -c avili -n '__avili_at "avili distill"' -l lir-weight -x -d 'Weight of LIR; 0 trains the plain baseline.'
-complete -c avili -n '__avili_at "avili distill"' -l loss -x -a 'triplet proxy-triplet infonce supcon fnac cpsp' -d 'Metric loss; each combines with LIR.'
+complete -c avili -n '__avili_at "avili distill"' -l lir -x -a 'graded eliminate pull pair' -d 'LIR\'s form: graded (likely false negatives rank below same-label clips and above unrelated ones), eliminate (they leave the negatives), pull, or pair (the authors\' released form).'
+complete -c avili -n '__avili_at "avili distill"' -l lir-weight -x -d 'Weight of LIR; 0 trains the plain baseline; auto picks it on val.'
+complete -c avili -n '__avili_at "avili distill"' -l graph-weight -x -d 'graded/eliminate: the graph\'s share of the false-negative probability (0 soft labels alone, 1 only graph-linked pairs); auto picks it on val.'
+complete -c avili -n '__avili_at "avili distill"' -l pair-edge-weight -x -d 'pair: weight of a clip whose audio:y-visual:y is an edge; 1 is the graph-free control.'
+complete -c avili -n '__avili_at "avili distill"' -l loss -x -a 'supcon triplet proxy-triplet infonce fnac cpsp' -d 'Metric loss; each combines with LIR.'
 complete -c avili -n '__avili_at "avili distill"' -l mining -x -a 'hard semihard' -d 'triplet: batch-hard or semi-hard triplets.'
 complete -c avili -n '__avili_at "avili distill"' -l temperature -x -d 'infonce/supcon/fnac temperature; 0 = the loss\'s default.'
 complete -c avili -n '__avili_at "avili distill"' -l fnac-weight -x -d 'FNAC suppression weight.'
 complete -c avili -n '__avili_at "avili distill"' -l fnac-warmup -x -d 'Epochs before FNAC\'s suppression.'
 complete -c avili -n '__avili_at "avili distill"' -l cpsp-weight -x -d 'CPSP pair-level weight.'
+complete -c avili -n '__avili_at "avili distill"' -l tolerance -x -d 'auto: val avg mAP a stronger candidate may give up against the best.'
 complete -c avili -n '__avili_at "avili distill"' -l epochs -x -d ''
 complete -c avili -n '__avili_at "avili distill"' -l batch-size -x -d ''
 complete -c avili -n '__avili_at "avili distill"' -l lr -x -d ''

@@ -14,7 +14,8 @@ import typer
 
 from avili import __version__
 from avili.config import (AUDIO_BACKBONES, COOCCURRENCE, GRAPH_ALGORITHMS, GRAPH_BACKENDS,
-                          METRIC_LOSSES, SPLITS, VISUAL_BACKBONES)
+                          LIR_FORMS, METRIC_LOSSES, SPLITS, TEACHER_NEGATIVES,
+                          VISUAL_BACKBONES)
 
 
 def paragraphs(doc: str) -> str:
@@ -70,6 +71,22 @@ GraphBackend = choices("GraphBackend", GRAPH_BACKENDS)
 AudioBackbone = choices("AudioBackbone", AUDIO_BACKBONES)
 VisualBackbone = choices("VisualBackbone", VISUAL_BACKBONES)
 Cooccurrence = choices("Cooccurrence", COOCCURRENCE)
+LirForm = choices("LirForm", LIR_FORMS)
+Negatives = choices("Negatives", TEACHER_NEGATIVES)
+
+
+def weight_or_auto(text: str, option: str, grid: tuple[float, ...]
+                   ) -> tuple[float | None, tuple[float, ...]]:
+    """``auto`` -> (None, grid); a number -> (that number, ()). Anything else is an
+    error naming ``option``."""
+    from avili.errors import AviliError
+
+    if text.strip().lower() == "auto":
+        return None, grid
+    try:
+        return float(text), ()
+    except ValueError:
+        raise AviliError(f"{option} takes a number or 'auto'; got {text!r}") from None
 
 
 def value(option: Any) -> Any:

@@ -9,10 +9,12 @@ from typing import Annotated, Any, Optional
 import typer
 
 from avili.cli._common import (Device, DeviceOpt, GraphAlgorithm, GraphBackend,
-                               InputKind, Json, LossName, MapVariant, MaxMemory, Mining,
-                               Overwrite, Quiet, Relevance, Resume, Seed, Split, TeacherMode,
-                               _emit, _outputs, _print_grids, _progress, _warn, command)
-from avili.config import DemoConfig, DistillConfig, EvalConfig, GraphConfig, TeachConfig
+                               InputKind, Json, LirForm, LossName, MapVariant, MaxMemory,
+                               Mining, Negatives, Overwrite, Quiet, Relevance, Resume, Seed,
+                               Split, TeacherMode, _emit, _outputs, _print_grids, _progress,
+                               _warn, command, weight_or_auto)
+from avili.config import (GRAPH_WEIGHT_GRID, LIR_WEIGHT_GRID, DemoConfig, DistillConfig,
+                          EvalConfig, GraphConfig, TeachConfig)
 
 @command("teach")
 def teach(
@@ -24,9 +26,18 @@ def teach(
     lr: float = TeachConfig.lr, hidden: int = TeachConfig.hidden,
     align_weight: Annotated[float, typer.Option(help="Weight of the AV-SAL alignment loss.")
                             ] = TeachConfig.align_weight,
-    mode: Annotated[TeacherMode, typer.Option(help="aligned (AV-SAL), independent "
-                    "(per-modality teachers, no alignment; VALOR) or fused (one head on "
-                    "both modalities).")] = TeacherMode.aligned,
+    mode: Annotated[TeacherMode, typer.Option(help="independent (per-modality heads, no "
+                    "alignment; VALOR), aligned (AV-SAL: plus the alignment loss) or fused "
+                    "(one head on both modalities).")] = TeacherMode(TeachConfig.mode),
+    negatives: Annotated[Negatives, typer.Option(help="Unannotated classes: epr (unknown, "
+                         "with an expected number of events per clip), weak (down-weighted "
+                         "negatives) or assume (negatives: plain BCE).")
+                         ] = Negatives(TeachConfig.negatives),
+    expected_positives: Annotated[float, typer.Option(help="epr: expected events per clip "
+                                  "and modality.")] = TeachConfig.expected_positives,
+    negative_weight: Annotated[float, typer.Option(help="weak: weight of each unannotated "
+                               "class as a negative; 0 = 1/(C-1).")
+                               ] = TeachConfig.negative_weight,
     harvest_quantile: Annotated[float, typer.Option(help="Harvested modality labels: a "
                                 "class counts as present above this quantile of its val "
                                 "scores on other classes' clips.")] = 0.95,
@@ -37,10 +48,12 @@ def teach(
     """Train the teacher and write soft labels (and harvested modality labels) for every
     clip.
 
-    Each modality gets its own head with one sigmoid per class; the loss is BCE on the
-    annotated label per modality plus, in the default aligned mode, the alignment between
-    the two modalities' soft-label distributions. The epoch is chosen on val; temperatures
-    are calibrated on val.
+    Each modality gets its own head with one sigmoid per class. A clip's one annotated
+    label is a positive; its other classes are unknown, not absent (--negatives epr, the
+    default), so co-occurring events that nobody annotated keep their probability. The
+    aligned mode adds the AV-SAL alignment between the two modalities' soft-label
+    distributions. The epoch is chosen on val; temperatures are calibrated on val under the
+    same criterion.
 
     Example: avili teach --data demo.h5 --out teacher.pt
     """
@@ -48,7 +61,9 @@ def teach(
 
     soft = soft_out or out.with_name("soft.npz")
     _outputs(overwrite, out, soft)
-    cfg = TeachConfig(mode=mode.value, harvest_quantile=harvest_quantile, epochs=epochs,
+    cfg = TeachConfig(mode=mode.value, negatives=negatives.value,
+                      expected_positives=expected_positives, negative_weight=negative_weight,
+                      harvest_quantile=harvest_quantile, epochs=epochs,
                       batch_size=batch_size, lr=lr, hidden=hidden, align_weight=align_weight,
                       max_memory_mb=max_memory, seed=seed, device=device.value)
     s = api.teach(data, cfg, out, soft, _progress(quiet), resume)
@@ -88,6 +103,10 @@ def infer_graph(
                          ] = GraphAlgorithm(GraphConfig.algorithm),
     top_k: Annotated[int, typer.Option(help="Keep an edge only if it is among the k strongest "
                                             "of one of its nodes; 0 keeps all.")] = 0,
+    min_lift: Annotated[float, typer.Option(help="Keep a co-occurrence edge only if the "
+                        "teacher sees its two events together at least this many times as "
+                        "often as chance (soft-label lift); 0 keeps all.")
+                        ] = GraphConfig.min_lift,
     input_kind: Annotated[InputKind, typer.Option(help="probs are mapped to log-odds, logits "
                           "(or label-space scores) used as they are; auto: probs when all "
                           "values lie in [0, 1].")] = InputKind.auto,
@@ -123,7 +142,8 @@ def infer_graph(
     target = out or soft.with_name("graph.npz")
     _outputs(overwrite, *output_paths(target, check_formats(formats or [])).values(), csv, plot)
     names = [n.strip() for n in class_names.split(",")] if class_names else None
-    cfg = GraphConfig(lambda_value=lambda_value, top_k=top_k, input_kind=input_kind.value,
+    cfg = GraphConfig(lambda_value=lambda_value, top_k=top_k, min_lift=min_lift,
+                      input_kind=input_kind.value,
                       restarts=restarts, bootstrap=bootstrap, min_frequency=min_frequency,
                       workers=workers, backend=backend.value, algorithm=algorithm.value,
                       seed=seed)
@@ -156,10 +176,21 @@ def distill(
     out: Annotated[Path, typer.Option(help="Student checkpoint to write (.pt).")],
     soft: Annotated[Optional[Path], typer.Option(help="Soft labels from 'avili teach'.")] = None,
     graph: Annotated[Optional[Path], typer.Option(help="Graph from 'avili infer-graph'.")] = None,
-    lir_weight: Annotated[float, typer.Option(help="Weight of LIR; 0 trains the plain baseline.")
-                          ] = DistillConfig.lir_weight,
+    lir: Annotated[LirForm, typer.Option(help="LIR's form: graded (likely false negatives "
+                   "rank below same-label clips and above unrelated ones), eliminate (they "
+                   "leave the negatives), pull, or pair (the authors' released form).")
+                   ] = LirForm(DistillConfig.lir),
+    lir_weight: Annotated[str, typer.Option(help="Weight of LIR; 0 trains the plain "
+                          "baseline; auto picks it on val.")] = "auto",
+    graph_weight: Annotated[str, typer.Option(help="graded/eliminate: the graph's share of "
+                            "the false-negative probability (0 soft labels alone, 1 only "
+                            "graph-linked pairs); auto picks it on val.")
+                            ] = str(DistillConfig.graph_weight),
+    pair_edge_weight: Annotated[float, typer.Option(help="pair: weight of a clip whose "
+                                "audio:y-visual:y is an edge; 1 is the graph-free control.")
+                                ] = DistillConfig.pair_edge_weight,
     loss: Annotated[LossName, typer.Option(help="Metric loss; each combines with LIR.")
-                    ] = LossName.triplet,
+                    ] = LossName(DistillConfig.loss),
     mining: Annotated[Mining, typer.Option(help="triplet: batch-hard or semi-hard "
                                                 "triplets.")] = Mining.hard,
     temperature: Annotated[float, typer.Option(help="infonce/supcon/fnac temperature; 0 = "
@@ -170,6 +201,8 @@ def distill(
                            ] = DistillConfig.fnac_warmup,
     cpsp_weight: Annotated[float, typer.Option(help="CPSP pair-level weight.")
                            ] = DistillConfig.cpsp_weight,
+    tolerance: Annotated[float, typer.Option(help="auto: val avg mAP a stronger candidate "
+                         "may give up against the best.")] = DistillConfig.tolerance,
     epochs: int = DistillConfig.epochs, batch_size: int = DistillConfig.batch_size,
     lr: float = DistillConfig.lr, margin: float = DistillConfig.margin,
     embed_dim: int = DistillConfig.embed_dim, resume: Resume = False,
@@ -183,26 +216,38 @@ def distill(
 ) -> None:
     """Train the student: a cross-modal metric loss plus LIR.
 
-    LIR pulls together audio and visual clips with different labels whose classes are
-    linked in the graph, weighted by their soft-label probabilities. The epoch with the
-    best val average mAP is kept.
+    LIR uses the teacher's soft labels and the graph to find different-label pairs that
+    probably share an event (false negatives). The default form, graded, ranks them below
+    same-label clips and above unrelated ones. --lir-weight auto trains the plain student
+    and one per candidate weight and keeps the strongest whose val mAP is within
+    --tolerance of the best. The epoch with the best val average mAP is kept.
 
     Example: avili distill --data demo.h5 --soft soft.npz --graph graph.npz --out student.pt
     """
     from avili import api
 
     _outputs(overwrite, out)
+    weight, weight_grid = weight_or_auto(lir_weight, "--lir-weight", LIR_WEIGHT_GRID)
+    gweight, graph_grid = weight_or_auto(graph_weight, "--graph-weight", GRAPH_WEIGHT_GRID)
     cfg = DistillConfig(loss=loss.value, mining=mining.value, temperature=temperature,
+                        lir=lir.value, lir_weight_grid=weight_grid,
+                        lir_weight=DistillConfig.lir_weight if weight is None else weight,
+                        graph_weight_grid=graph_grid, tolerance=tolerance,
+                        graph_weight=DistillConfig.graph_weight if gweight is None else gweight,
+                        pair_edge_weight=pair_edge_weight,
                         fnac_weight=fnac_weight, fnac_warmup=fnac_warmup,
                         cpsp_weight=cpsp_weight, epochs=epochs, batch_size=batch_size, lr=lr,
-                        margin=margin, embed_dim=embed_dim, lir_weight=lir_weight,
+                        margin=margin, embed_dim=embed_dim,
                         max_memory_mb=max_memory, gather=gather, seed=seed,
                         device=device.value)
     s = api.distill(data, cfg, out, soft, graph, _progress(quiet), resume)
     if "rank" in s:  # a torchrun rank other than 0: rank 0 reports
         return
+    chosen = (f"; {s['lir']} LIR, weight {s['lir_weight']:g}, graph weight "
+              f"{s['graph_weight']:g}" if s["lir"] else "; plain loss")
+    picked = " chosen on val" if "selection" in s else ""
     _emit(s, as_json, f"wrote {out} (best epoch {s['best_epoch']}, val avg mAP "
-                      f"{s['val_avg_mAP']:.4f})")
+                      f"{s['val_avg_mAP']:.4f}{chosen}{picked})")
 
 
 @command("eval")

@@ -65,8 +65,14 @@ def infer_graph(soft: SoftLabels, cfg: GraphConfig) -> Graph:
     p, used = prepared.data.shape[1], prepared.used
     directed, undirected = (_expand(m, used, p) for m in restarts.runs[best])
     frequency = _expand(study.frequency, used, p)
-    graph = _weighted(soft, cfg, prepared.data, directed, undirected, frequency)
-    graph.provenance = {**prepared.record,
+    graph = _weighted(soft, cfg, prepared.data, directed, undirected, frequency,
+                      prepared.lift)
+    if cfg.min_lift > 0 and prepared.lift is None:
+        prepared.record["warnings"].append(
+            f"--min-lift {cfg.min_lift:g} not applied: it needs probabilities, and these "
+            "soft labels are scores")
+    graph.provenance = {**prepared.record, "min_lift_applied": prepared.lift is not None
+                        and cfg.min_lift > 0,
                         "stability": _stability_record(restarts, study, best, cfg)}
     return graph
 
@@ -79,18 +85,26 @@ def _expand(matrix: np.ndarray, used: np.ndarray, p: int) -> np.ndarray:
 
 
 def _weighted(soft: SoftLabels, cfg: GraphConfig, data: np.ndarray, directed: np.ndarray,
-              undirected: np.ndarray, frequency: np.ndarray) -> Graph:
-    """Weights, signs and pruning from the chosen CPDAG and the (p, p) edge frequencies."""
+              undirected: np.ndarray, frequency: np.ndarray, lift: np.ndarray | None = None
+              ) -> Graph:
+    """Weights, signs and pruning from the chosen CPDAG and the (p, p) edge frequencies.
+    A co-occurrence edge (sign +1) whose nodes' soft-label ``lift`` (p, p) is below
+    ``cfg.min_lift`` is dropped: the search found a dependence, but the teacher does not
+    see the two events together more often than ``min_lift`` times chance."""
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = np.nan_to_num(np.corrcoef(data, rowvar=False))  # constant columns -> 0
     coef = edge_coefficients(corr, directed, undirected)
     strength = np.abs(coef) * frequency
     scale = strength.max()
     weight = strength / scale if scale > 0 else strength
-    keep = keep_top_k(np.where(frequency >= cfg.min_frequency, weight, 0.0), cfg.top_k)
+    sign = edge_signs(corr, coef)
+    kept = frequency >= cfg.min_frequency
+    if lift is not None and cfg.min_lift > 0:
+        kept &= ~((sign > 0) & (lift < cfg.min_lift))
+    keep = keep_top_k(np.where(kept, weight, 0.0), cfg.top_k)
     return Graph(class_names=list(soft.class_names),
                  weight=np.where(keep, weight, 0.0).astype(np.float32),
-                 undirected=undirected & keep, sign=(edge_signs(corr, coef) * keep),
+                 undirected=undirected & keep, sign=(sign * keep),
                  frequency=np.where(keep, frequency, 0.0).astype(np.float32))
 
 

@@ -44,6 +44,7 @@ class GraphInput:
     data: np.ndarray
     used: np.ndarray
     record: dict = field(default_factory=dict)
+    lift: np.ndarray | None = None  # (p, p) soft-label lift; None for logit inputs
 
 
 def to_search_scale(data: np.ndarray, input_kind: str, path: object = None
@@ -85,7 +86,18 @@ def prepare(soft: SoftLabels, cfg: GraphConfig) -> GraphInput:
     record = {"input_kind": kind, "transform": "logit" if kind == "probs" else "none",
               "rows": int(data.shape[0]), "warnings": warnings,
               "label_space": _sums_to_one(raw)}
-    return GraphInput(data=data, used=used, record=record)
+    return GraphInput(data=data, used=used, record=record,
+                      lift=soft_lift(raw) if kind == "probs" else None)
+
+
+def soft_lift(probs: np.ndarray) -> np.ndarray:
+    """(p, p) lift of (n, p) probabilities: ``E[p_i p_j] / (E[p_i] E[p_j])``, how much more
+    often the teacher sees two events together than independence predicts (1: no
+    association; 0 where a column is all zero)."""
+    mean = probs.mean(axis=0)
+    joint = probs.T @ probs / probs.shape[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nan_to_num(joint / np.outer(mean, mean), posinf=0.0)
 
 
 def _collinearity(data: np.ndarray, raw: np.ndarray) -> list[str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-LIR_FORMS = ("graded", "eliminate", "pull", "pair")
+from avili.config import LIR_FORMS  # noqa: F401 (the --lir names)
 
 
 def lir_pair_weights(labels: torch.Tensor, soft_audio: torch.Tensor, soft_visual: torch.Tensor,

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-TEACHER_NEGATIVES = ("assume", "weak", "epr")
+from avili.config import TEACHER_NEGATIVES
 
 
 class SinglePositiveLoss(nn.Module):

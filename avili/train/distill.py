@@ -115,16 +115,7 @@ def _student_loss(cfg: DistillConfig, metric: torch.nn.Module, soft: SoftLabels 
     links = np.zeros((num_classes, num_classes), dtype=np.float32)
     if cfg.lir_weight <= 0:
         return StudentLoss(metric), links
-    if cfg.lir not in LIR_FORMS:
-        raise AviliError(f"unknown --lir {cfg.lir!r}; expected one of {', '.join(LIR_FORMS)}")
-    if cfg.lir == "eliminate" and cfg.loss not in ELIMINATING:
-        raise AviliError(f"--lir eliminate needs a loss with negatives to weigh "
-                         f"({', '.join(ELIMINATING)}); --loss {cfg.loss} has none")
-    if graph is None or (soft is None and cfg.lir != "pair"):
-        raise AviliError(f"LIR (--lir-weight > 0) needs --graph{'' if cfg.lir == 'pair' else ' and --soft'}; "
-                         "use --lir-weight 0 for the plain baseline")
-    if soft is not None and cfg.lir != "pair":
-        _check_probabilities(soft)
+    check_lir_inputs(cfg, soft, graph)
     links = graph.class_links(positive_only=True)
     self_links = np.diag(graph.weight[:num_classes, num_classes:]) > 0
     self_links |= np.diag(graph.weight[num_classes:, :num_classes]) > 0
@@ -134,6 +125,21 @@ def _student_loss(cfg: DistillConfig, metric: torch.nn.Module, soft: SoftLabels 
                        graph_weight=cfg.graph_weight,
                        temperature=cfg.temperature or 0.1,
                        pair_edge_weight=cfg.pair_edge_weight), links
+
+
+def check_lir_inputs(cfg: DistillConfig, soft: SoftLabels | None, graph: Graph | None
+                     ) -> None:
+    """Refuse, before any training, a LIR configuration its inputs cannot serve."""
+    if cfg.lir not in LIR_FORMS:
+        raise AviliError(f"unknown --lir {cfg.lir!r}; expected one of {', '.join(LIR_FORMS)}")
+    if cfg.lir == "eliminate" and cfg.loss not in ELIMINATING:
+        raise AviliError(f"--lir eliminate needs a loss with negatives to weigh "
+                         f"({', '.join(ELIMINATING)}); --loss {cfg.loss} has none")
+    if graph is None or (soft is None and cfg.lir != "pair"):
+        raise AviliError("LIR (--lir-weight > 0) needs --soft and --graph; use --lir-weight 0 "
+                         "for the plain baseline")
+    if soft is not None and cfg.lir != "pair":
+        _check_probabilities(soft)
 
 
 def _check_probabilities(soft: SoftLabels) -> None:

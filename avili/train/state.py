@@ -81,10 +81,11 @@ def load_state(r: Resumable, model: torch.nn.Module, optimizer: Any,
                          "each epoch of a run with the same output)", r.path)
     state = load_checkpoint(r.path, KIND)
     stored = json.loads(state["config"])
-    differ = sorted(k for k in set(stored) | set(r.config) if stored.get(k) != r.config.get(k))
+    current = json.loads(json.dumps(r.config, sort_keys=True))  # tuples read back as lists
+    differ = sorted(k for k in set(stored) | set(current) if stored.get(k) != current.get(k))
     if differ:
         raise AviliError("--resume with a different config; differing fields: "
-                         + ", ".join(f"{k} ({stored.get(k)!r} -> {r.config.get(k)!r})"
+                         + ", ".join(f"{k} ({stored.get(k)!r} -> {current.get(k)!r})"
                                      for k in differ), r.path)
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])

@@ -22,8 +22,9 @@ def main(work: Path, synthetic: SyntheticConfig = SyntheticConfig(),
     summary = api.infer_graph(soft, GraphConfig(seed=teach.seed), graph)
     print(f"{summary['edges']} edges; strongest: {summary['graph'].edges()[:3]}")
     maps = {}
-    for name, weight in (("baseline", 0.0), ("student", distill.lir_weight)):
-        api.distill(data, replace(distill, lir_weight=weight), work / f"{name}.pt", soft, graph)
+    plain = replace(distill, lir_weight=0.0, lir_weight_grid=())  # the same loss, no LIR
+    for name, cfg in (("baseline", plain), ("student", distill)):  # student: weight from val
+        api.distill(data, cfg, work / f"{name}.pt", soft, graph)
         maps[name] = api.evaluate(work / f"{name}.pt", data, EvalConfig(split="test"))["avg_mAP"]
         print(f"{name}: test avg mAP {maps[name]:.4f}")
     return maps

@@ -408,3 +408,51 @@ def test_no_gather_is_recorded_in_the_config(pipeline, tmp_path):
         "--out", tmp_path / "s.pt", "--epochs", "1", "-q"])
     assert load_student(tmp_path / "s.pt")[1]["config"]["gather"] is False
     assert load_student(pipeline / "student.pt")[1]["config"]["gather"] is True
+
+
+def test_distill_auto_records_its_val_selection(pipeline):
+    import torch
+
+    ckpt = torch.load(pipeline / "student.pt", weights_only=True)
+    record = json.loads(ckpt["provenance"])
+    sel = record["selection"]
+    assert [c["lir_weight"] for c in sel["candidates"]] == [0.0, 0.5, 1.0, 2.0]
+    assert all(0 <= c["val_avg_mAP"] <= 1 for c in sel["candidates"])
+    assert record["config"]["lir_weight"] == sel["chosen"]["lir_weight"]
+    assert record["config"]["lir"] == "graded" and record["config"]["loss"] == "supcon"
+
+
+def test_distill_lir_options(pipeline, tmp_path):
+    d = pipeline
+    base = ["distill", "--data", d / "ave.h5", "--soft", d / "soft.npz", "--graph",
+            d / "graph.npz", "--epochs", "1", "-q"]
+    fails(base + ["--out", tmp_path / "a.pt", "--lir-weight", "lots"],
+          "--lir-weight takes a number or 'auto'")
+    fails(base + ["--out", tmp_path / "a.pt", "--graph-weight", "x"],
+          "--graph-weight takes a number or 'auto'")
+    fails(base + ["--out", tmp_path / "a.pt", "--lir", "eliminate", "--loss", "triplet",
+                  "--lir-weight", "1"], "--lir eliminate needs a loss with negatives")
+    bad = runner.invoke(app, [str(a) for a in base + ["--out", tmp_path / "a.pt", "--lir", "nope"]])
+    assert bad.exit_code == 2 and "'nope' is not one of" in bad.output  # Click's usage error
+    assert not (tmp_path / "a.pt").exists()
+    for form in ("eliminate", "pull", "pair"):
+        out = json.loads(ok(base + ["--out", tmp_path / f"{form}.pt", "--lir", form,
+                                    "--lir-weight", "1", "--json"]))
+        assert out["lir"] == form and out["lir_weight"] == 1 and "selection" not in out
+    out = json.loads(ok(base + ["--out", tmp_path / "g.pt", "--lir-weight", "1",
+                                "--graph-weight", "auto", "--json"]))
+    assert [(c["lir_weight"], c["graph_weight"]) for c in out["selection"]["candidates"]] == [
+        (0.0, 0.0), (1.0, 0.0), (1.0, 0.5), (1.0, 1.0)]
+    fails(base + ["--out", tmp_path / "r.pt", "--resume"], "--resume is not available")
+
+
+def test_teach_negatives_options(pipeline, tmp_path):
+    d = pipeline
+    for mode in ("assume", "weak", "epr"):
+        out = json.loads(ok(["teach", "--data", d / "ave.h5", "--out", tmp_path / f"{mode}.pt",
+                             "--soft-out", tmp_path / f"{mode}.npz", "--negatives", mode,
+                             "--epochs", "2", "-q", "--json"]))
+        assert out["best_epoch"] >= 0
+    bad = runner.invoke(app, ["teach", "--data", str(d / "ave.h5"), "--out", str(tmp_path / "x.pt"),
+                              "--negatives", "none"])
+    assert bad.exit_code == 2 and "'none' is not one of" in bad.output

@@ -27,11 +27,13 @@ from avili.train.distill import StudentResult, train_student
 
 @dataclass
 class Selection:
-    """The chosen student and the val curve: one record per candidate."""
+    """The chosen student, its config, the val curve (one record per candidate) and every
+    candidate's trained student, keyed by (lir_weight, graph_weight)."""
 
     result: StudentResult
     config: DistillConfig
     record: dict[str, Any]
+    trained: dict[tuple[float, float], StudentResult]
 
 
 def candidates(cfg: DistillConfig) -> list[tuple[float, float]]:
@@ -67,4 +69,4 @@ def select_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None,
                               "best_epoch": trained[cw, cg].fit.best_epoch}
                              for cw, cg, s in scores]}
     chosen = replace(cfg, lir_weight=w, graph_weight=g)
-    return Selection(trained[w, g], chosen, record)
+    return Selection(trained[w, g], chosen, record, trained)

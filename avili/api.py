@@ -104,7 +104,7 @@ def teach(data: PathLike, cfg: TeachConfig, out: PathLike, soft_out: PathLike,
     save_soft_labels(result.soft, soft_out)
     state_path(out).unlink(missing_ok=True)
     return {"out": str(out), "soft_out": str(soft_out), "best_epoch": result.fit.best_epoch,
-            "val_bce": -result.fit.best_score, "temperatures": result.temperatures,
+            "val_loss": -result.fit.best_score, "temperatures": result.temperatures,
             "mode": cfg.mode, "harvested": _harvest_quality(result.soft, data)}
 
 

@@ -86,6 +86,12 @@ def describe_checkpoint(content: dict[str, Any]) -> dict[str, Any]:
     record = json.loads(content.get("provenance") or "{}")
     if record.get("training"):  # streamed from disk, or in memory (avili.train.stream)
         details["training"] = record["training"]
+    if record.get("selection"):  # --lir-weight auto: the val curve (avili.train.select)
+        sel = record["selection"]
+        details["lir_chosen_on_val"] = sel["chosen"]
+        details["lir_candidates"] = [
+            f"weight {c['lir_weight']:g}, graph {c['graph_weight']:g}: val mAP "
+            f"{c['val_avg_mAP']:.4f}" for c in sel["candidates"]]
     return {"kind": kind, "schema": SCHEMA, "schema_version": content.get("format", 1),
             "avili_version": content.get("avili_version"),
             "shapes": {m: [int(d)] for m, d in (content.get("dims") or {}).items()},
@@ -95,11 +101,11 @@ def describe_checkpoint(content: dict[str, Any]) -> dict[str, Any]:
 
 def best_of(kind: str, epoch: Any, score: Any) -> dict[str, Any]:
     """The best epoch and its validation score, named: a student keeps the epoch of the
-    highest val mAP; a teacher the lowest val BCE (stored as ``best_score`` = -BCE)."""
+    highest val mAP; a teacher the lowest val loss (stored as ``best_score`` = -loss)."""
     if score is None:
         return {"best_epoch": epoch}
     if kind == "teacher":
-        return {"best_epoch": epoch, "selected_on": "val BCE (lower is better)",
-                "best_val_BCE": -float(score)}
+        return {"best_epoch": epoch, "selected_on": "val loss (lower is better)",
+                "best_val_loss": -float(score)}
     return {"best_epoch": epoch, "selected_on": "val mAP (average of a2v and v2a)",
             "best_val_mAP": float(score)}

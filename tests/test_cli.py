@@ -420,6 +420,9 @@ def test_distill_auto_records_its_val_selection(pipeline):
     assert all(0 <= c["val_avg_mAP"] <= 1 for c in sel["candidates"])
     assert record["config"]["lir_weight"] == sel["chosen"]["lir_weight"]
     assert record["config"]["lir"] == "graded" and record["config"]["loss"] == "supcon"
+    info = json.loads(ok(["info", pipeline / "student.pt", "--json"]))
+    assert info["details"]["lir_chosen_on_val"] == sel["chosen"]
+    assert len(info["details"]["lir_candidates"]) == 4
 
 
 def test_distill_lir_options(pipeline, tmp_path):

@@ -33,7 +33,7 @@ def test_table_of_checkpoints_names_the_selection_score(artifacts):
     student = ok(["info", artifacts / "student.pt"])
     teacher = ok(["info", artifacts / "teacher.pt"])
     assert "best val mAP" in student and "best epoch" in student
-    assert "best val BCE" in teacher and "lower is better" in teacher
+    assert "best val loss" in teacher and "lower is better" in teacher
     assert "input: data" in teacher and "sha256" in teacher
 
 

@@ -102,7 +102,7 @@ def test_planted_graph(artifacts, tiny):
     assert info["seed"] == TINY.seed and info["class_names"] == tiny[0].class_names
 
 
-def test_teacher_reports_val_bce(artifacts, tiny):
+def test_teacher_reports_val_loss(artifacts, tiny):
     info = describe(artifacts / "teacher.pt")
     ckpt = torch.load(artifacts / "teacher.pt", weights_only=True)
     assert (info["kind"], info["container"], info["schema_version"]) == ("teacher",
@@ -111,9 +111,9 @@ def test_teacher_reports_val_bce(artifacts, tiny):
     assert info["class_names"] == tiny[0].class_names
     details = info["details"]
     assert details["best_epoch"] == ckpt["best_epoch"] and details["epochs_trained"] == 2
-    assert details["best_val_BCE"] == pytest.approx(-ckpt["best_score"])
-    assert details["best_val_BCE"] > 0
-    assert "BCE" in details["selected_on"] and "best_val_mAP" not in details
+    assert details["best_val_loss"] == pytest.approx(-ckpt["best_score"])
+    assert details["best_val_loss"] > 0
+    assert "val loss" in details["selected_on"] and "best_val_mAP" not in details
     assert info["seed"] == 3 and info["inputs"]["data"]["sha256"] == file_sha256(
         artifacts / "tiny.h5")
     assert info["clip_ids_sha256"] == ids_sha256(tiny[0].clip_id.tolist())
@@ -131,7 +131,7 @@ def test_student_reports_val_map(artifacts):
     assert info["inputs"]["graph"]["sha256"] == file_sha256(artifacts / "graph.npz")
 
 
-@pytest.mark.parametrize("stage, metric", [("teacher", "best_val_BCE"),
+@pytest.mark.parametrize("stage, metric", [("teacher", "best_val_loss"),
                                            ("student", "best_val_mAP")])
 def test_training_state(artifacts, stage, metric):
     info = describe(artifacts / f"{stage}.pt.state.pt")

@@ -69,8 +69,8 @@ def teach(
     s = api.teach(data, cfg, out, soft, _progress(quiet), resume)
     if "rank" in s:  # a torchrun rank other than 0: rank 0 reports
         return
-    _emit(s, as_json, f"wrote {out} (best epoch {s['best_epoch']}, val BCE "
-                      f"{s['val_bce']:.4f}) and {soft}")
+    _emit(s, as_json, f"wrote {out} (best epoch {s['best_epoch']}, val loss "
+                      f"{s['val_loss']:.4f}) and {soft}")
 
 
 @command("infer-graph")

@@ -46,7 +46,7 @@ class TeacherResult:
 
 def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = None,
                   state_file: Path | None = None, resume: bool = False) -> TeacherResult:
-    """Train on the train split, select the epoch by val BCE, calibrate, predict all clips.
+    """Train on the train split, select the epoch by the val loss, calibrate, predict all clips.
     ``state_file`` keeps the per-epoch training state; ``resume`` continues from it.
     Features may be lazy rows (:mod:`avili.data.lazy`): training then reads them in pools
     within ``cfg.max_memory_mb`` (:mod:`avili.train.stream`)."""

@@ -6,8 +6,9 @@ This module imports nothing heavy, so the CLI can build configs before torch loa
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 SPLITS = ("train", "val", "test")
 GRAPH_FORMATS = ("npz", "json", "csv", "dot", "graphml")
@@ -16,6 +17,18 @@ GRAPH_BACKENDS = ("fast", "causal-learn")
 AUDIO_BACKBONES = ("logmel", "hf")
 VISUAL_BACKBONES = ("pixels", "hf")
 COOCCURRENCE = ("planted", "audioset")  # SyntheticConfig.cooccurrence
+
+
+def check_range(option: str, values: float | Iterable[float], low: float,
+                high: float = math.inf) -> None:
+    """Refuse a value (or any of several) that is not finite or lies outside
+    [low, high], naming the option."""
+    from avili.errors import AviliError
+
+    for value in ([values] if isinstance(values, (int, float)) else values):
+        if not (math.isfinite(value) and low <= value <= high):
+            bounds = f">= {low:g}" if high == math.inf else f"in [{low:g}, {high:g}]"
+            raise AviliError(f"{option} must be a finite number {bounds}; got {value!r}")
 
 
 @dataclass
@@ -69,6 +82,10 @@ class TeachConfig:
     seed: int = 0
     device: str = "auto"
 
+    def __post_init__(self) -> None:
+        check_range("--expected-positives", self.expected_positives, 1e-6)
+        check_range("--negative-weight", self.negative_weight, 0.0, 1.0)
+
 
 @dataclass
 class GraphConfig:
@@ -87,6 +104,9 @@ class GraphConfig:
     workers: int = 0  # parallel runs; 0 = every core
     split: str = "train"
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        check_range("--min-lift", self.min_lift, 0.0)
 
 
 METRIC_LOSSES = ("supcon", "triplet", "proxy-triplet", "infonce", "fnac", "cpsp")
@@ -127,6 +147,12 @@ class DistillConfig:
     max_memory_mb: float = 0.0  # beyond this, features stream from disk; 0 = a quarter of RAM
     seed: int = 0
     device: str = "auto"
+
+    def __post_init__(self) -> None:
+        check_range("--lir-weight", [self.lir_weight, *self.lir_weight_grid], 0.0)
+        check_range("--graph-weight", [self.graph_weight, *self.graph_weight_grid], 0.0, 1.0)
+        check_range("--pair-edge-weight", self.pair_edge_weight, 0.0)
+        check_range("--tolerance", self.tolerance, 0.0)
 
 
 @dataclass

@@ -459,3 +459,21 @@ def test_teach_negatives_options(pipeline, tmp_path):
     bad = runner.invoke(app, ["teach", "--data", str(d / "ave.h5"), "--out", str(tmp_path / "x.pt"),
                               "--negatives", "none"])
     assert bad.exit_code == 2 and "'none' is not one of" in bad.output
+
+
+@pytest.mark.parametrize("option, value", [("--lir-weight", "-1"), ("--lir-weight", "nan"),
+                                           ("--graph-weight", "1.5"), ("--tolerance", "inf")])
+def test_distill_refuses_out_of_range_lir_options(pipeline, tmp_path, option, value):
+    fails(["distill", "--data", pipeline / "ave.h5", "--soft", pipeline / "soft.npz", "--graph",
+           pipeline / "graph.npz", "--out", tmp_path / "s.pt", option, value], option)
+    assert not (tmp_path / "s.pt").exists()
+
+
+@pytest.mark.parametrize("args", [["--expected-positives", "0"], ["--negative-weight", "2"]])
+def test_teach_refuses_out_of_range_negatives_options(pipeline, tmp_path, args):
+    fails(["teach", "--data", pipeline / "ave.h5", "--out", tmp_path / "t.pt"] + args, args[0])
+
+
+def test_infer_graph_refuses_a_negative_min_lift(pipeline, tmp_path):
+    fails(["infer-graph", pipeline / "soft.npz", "--out", tmp_path / "g.npz", "--min-lift",
+           "-1"], "--min-lift")

@@ -152,12 +152,12 @@ def one_data_set(job: tuple) -> list[dict]:
     return rows
 
 
-def paired_ci(rows: list[dict], method: str, rel: str, samples: int = 2000, seed: int = 0
-              ) -> tuple[float, float, float]:
-    """Mean difference (method - plain supcon) in test mAP and its 95% two-level bootstrap
+def paired_ci(rows: list[dict], method: str, rel: str, reference: str = "plain supcon",
+              samples: int = 2000, seed: int = 0) -> tuple[float, float, float]:
+    """Mean difference (method - reference) in test mAP and its 95% two-level bootstrap
     CI: runs resampled, then clips within runs."""
     key = lambda r: (r["regime"], r["data_seed"], r["student_seed"])  # noqa: E731
-    plain = {key(r): np.array(r["ap"][rel]) for r in rows if r["method"] == "plain supcon"}
+    plain = {key(r): np.array(r["ap"][rel]) for r in rows if r["method"] == reference}
     diffs = []
     for r in rows:
         if r["method"] == method:
@@ -204,6 +204,15 @@ def report(rows: list[dict]) -> str:
                          else f"never (0/{len(ett)})")
             cells.append(f"{np.mean([r['best_epoch'] for r in mr]):.0f}")
             lines.append(f"| {method} | " + " | ".join(cells) + " |")
+        controls = [m for m in ("shuffled graph", "no graph", "oracle flags")
+                    if any(r["method"] == m for r in rr)]
+        if controls:
+            lines += ["", "| default minus | Δ label [95% CI] | Δ events [95% CI] |",
+                      "|---|---|---|"]
+            for control in controls:
+                cells = ["{:+.4f} [{:+.4f}, {:+.4f}]".format(*paired_ci(rr, "default", rel, control))
+                         for rel in ("label", "events")]
+                lines.append(f"| {control} | " + " | ".join(cells) + " |")
         chosen = [r["chosen"] for r in rr if r["method"] == "default"]
         lines.append("\nchosen (lir_weight, graph_weight) per run: "
                      + ", ".join(f"({c['lir_weight']:g}, {c['graph_weight']:g})" for c in chosen))

@@ -89,9 +89,9 @@ def describe_checkpoint(content: dict[str, Any]) -> dict[str, Any]:
     if record.get("selection"):  # --lir-weight auto: the val curve (avili.train.select)
         sel = record["selection"]
         details["lir_chosen_on_val"] = sel["chosen"]
-        details["lir_candidates"] = [
-            f"weight {c['lir_weight']:g}, graph {c['graph_weight']:g}: val mAP "
-            f"{c['val_avg_mAP']:.4f}" for c in sel["candidates"]]
+        details["lir_candidates"] = "; ".join(  # (lir weight, graph weight): val mAP
+            f"({c['lir_weight']:g}, {c['graph_weight']:g}): {c['val_avg_mAP']:.4f}"
+            for c in sel["candidates"])
     return {"kind": kind, "schema": SCHEMA, "schema_version": content.get("format", 1),
             "avili_version": content.get("avili_version"),
             "shapes": {m: [int(d)] for m, d in (content.get("dims") or {}).items()},

@@ -17,11 +17,14 @@ the first epoch whose val mAP reaches 99% of the plain student's best.
 
 Run: python bench/lir_protocol.py [--regimes default noise ...] [--data-seeds 0 1 2]
      [--student-seeds 0 1] [--epochs 100] [--workers 2] [--json out.json]
+     python bench/lir_protocol.py --report bench/lir_protocol_results.json.gz
+     (the tables again, from a saved run: per-clip APs included)
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import platform
 import time
@@ -229,7 +232,13 @@ def main() -> None:
                         help="regimes that also train the control students")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", default=None)
+    parser.add_argument("--report", default=None, help="print the tables of a saved run")
     args = parser.parse_args()
+    if args.report:
+        opener = gzip.open if args.report.endswith(".gz") else open
+        with opener(args.report, "rt") as handle:
+            print(report(json.load(handle)))
+        return
     jobs = [(regime, seed, args.student_seeds, args.epochs, set(args.controls))
             for regime in args.regimes for seed in args.data_seeds]
     start = time.perf_counter()

@@ -422,7 +422,7 @@ def test_distill_auto_records_its_val_selection(pipeline):
     assert record["config"]["lir"] == "graded" and record["config"]["loss"] == "supcon"
     info = json.loads(ok(["info", pipeline / "student.pt", "--json"]))
     assert info["details"]["lir_chosen_on_val"] == sel["chosen"]
-    assert len(info["details"]["lir_candidates"]) == 4
+    assert info["details"]["lir_candidates"].count(";") == 3
 
 
 def test_distill_lir_options(pipeline, tmp_path):

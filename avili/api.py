@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from avili.artifacts import atomic_output, file_sha256, ids_sha256, provenance
+from avili.artifacts import atomic_output, file_sha256, ids_sha256, output_group, provenance
 from avili.config import (DistillConfig, EvalConfig, GraphConfig, ImportConfig,
                           SyntheticConfig, TeachConfig, VideoConfig)
 from avili.data.lazy import budget_bytes, open_for_training
@@ -97,11 +97,13 @@ def teach(data: PathLike, cfg: TeachConfig, out: PathLike, soft_out: PathLike,
     record = provenance("teacher", cfg, {"data": data}, seed=cfg.seed,
                         clip_ids_sha256=result.soft.provenance["clip_ids_sha256"],
                         temperatures=result.temperatures, training=result.training)
-    save_checkpoint(out, "teacher", _payload(result.model, cfg, ds, result.fit,
-                                             temperatures=result.temperatures), record)
-    result.soft.provenance = {**result.soft.provenance, **record, "kind": "soft_labels",
-                              "teacher": {"path": os.fspath(out), "sha256": file_sha256(out)}}
-    save_soft_labels(result.soft, soft_out)
+    with output_group() as group:  # both outputs, or neither
+        save_checkpoint(out, "teacher", _payload(result.model, cfg, ds, result.fit,
+                                                 temperatures=result.temperatures), record)
+        result.soft.provenance = {**result.soft.provenance, **record, "kind": "soft_labels",
+                                  "teacher": {"path": os.fspath(out),
+                                              "sha256": file_sha256(group.staged(out))}}
+        save_soft_labels(result.soft, soft_out)
     state_path(out).unlink(missing_ok=True)
     return {"out": str(out), "soft_out": str(soft_out), "best_epoch": result.fit.best_epoch,
             "val_loss": -result.fit.best_score, "temperatures": result.temperatures,
@@ -144,12 +146,13 @@ def infer_graph(soft_path: PathLike, cfg: GraphConfig, out: PathLike,
     graph.provenance = provenance("graph", cfg, {"soft": soft_path}, seed=cfg.seed,
                                   **graph.provenance,
                                   clip_ids_sha256=soft.provenance.get("clip_ids_sha256"))
-    for fmt, path in paths.items():
-        write_format(graph, fmt, path)
-    if csv_out is not None:
-        write_format(graph, "csv", csv_out)
-    if plot_out is not None:
-        plot(graph, plot_out)
+    with output_group():  # every requested file, or none
+        for fmt, path in paths.items():
+            write_format(graph, fmt, path)
+        if csv_out is not None:
+            write_format(graph, "csv", csv_out)
+        if plot_out is not None:
+            plot(graph, plot_out)
     stability = graph.provenance["stability"]
     return {"out": str(out), "written": [str(p) for p in paths.values()], "graph": graph,
             "edges": len(graph.edges()), "transform": graph.provenance["transform"],

@@ -21,15 +21,32 @@ from avili import __version__
 from avili.errors import AviliError
 
 
+_NO_CLOBBER: set[str] = set()  # outputs that must not exist when they are committed
+
+
 def check_output(path: str | os.PathLike, overwrite: bool) -> Path:
-    """Refuse an existing output unless ``overwrite``; make sure its folder exists."""
+    """Refuse an existing output unless ``overwrite``; make sure its folder exists.
+    Without ``overwrite`` the path is also remembered, so that its final rename fails if
+    another process wrote the name meanwhile (see :func:`atomic_output`)."""
     out = Path(path)
     if out.exists() and not overwrite:
         raise AviliError("output exists; pass --overwrite to replace it", out)
     if out.exists() and out.is_dir():
         raise AviliError("output is a directory, expected a file path", out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    (_NO_CLOBBER.discard if overwrite else _NO_CLOBBER.add)(os.path.abspath(out))
     return out
+
+
+def check_distinct(paths: Sequence[str | os.PathLike | None]) -> None:
+    """Refuse two outputs of one command that name the same file."""
+    seen: dict[str, Path] = {}
+    for path in (Path(p) for p in paths if p is not None):
+        key = os.path.realpath(path)
+        if key in seen:
+            raise AviliError(f"two outputs of this command name the same file "
+                             f"({seen[key]} and {path})", path)
+        seen[key] = path
 
 
 _STOP = {"requested": False}
@@ -41,17 +58,89 @@ def request_stop() -> None:
     _STOP["requested"] = True
 
 
+class OutputGroup:
+    """Outputs committed together (:func:`output_group`): (temporary, final) pairs."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[Path, Path]] = []
+
+    def staged(self, final: str | os.PathLike) -> Path:
+        """The temporary file that holds ``final``'s finished bytes until the commit."""
+        for tmp, name in self.pending:
+            if name == Path(final):
+                return tmp
+        raise KeyError(os.fspath(final))
+
+
+_GROUPS: list[OutputGroup] = []
+
+
+@contextlib.contextmanager
+def output_group() -> Iterator[OutputGroup]:
+    """Every :func:`atomic_output` inside is staged, and all are renamed into place when
+    the block ends without error: a multi-output command leaves all its outputs or none.
+    No-clobber outputs are linked first (any that exists fails the whole group, and the
+    ones already linked are removed), then the others are renamed."""
+    group = OutputGroup()
+    _GROUPS.append(group)
+    try:
+        yield group
+        if _STOP["requested"]:
+            raise KeyboardInterrupt
+        _commit_all(group.pending)
+    finally:
+        _GROUPS.remove(group)
+        for tmp, _ in group.pending:
+            tmp.unlink(missing_ok=True)
+
+
+def _commit_all(pending: list[tuple[Path, Path]]) -> None:
+    linked: list[Path] = []
+    try:
+        for tmp, final in pending:
+            if os.path.abspath(final) in _NO_CLOBBER:
+                _link(tmp, final)
+                linked.append(final)
+    except BaseException:
+        for final in linked:
+            final.unlink(missing_ok=True)
+        raise
+    for tmp, final in pending:
+        if final not in linked:
+            os.replace(tmp, final)
+
+
+def _link(tmp: Path, final: Path) -> None:
+    """Give ``tmp``'s file the name ``final`` only if that name is free (atomically, by a
+    hard link; where the file system has none, by a check and a rename)."""
+    try:
+        os.link(tmp, final)
+    except FileExistsError:
+        raise AviliError("output exists (written by another run meanwhile); pass "
+                         "--overwrite to replace it", final) from None
+    except OSError:
+        if final.exists():
+            raise AviliError("output exists; pass --overwrite to replace it", final) from None
+        os.replace(tmp, final)
+    _NO_CLOBBER.discard(os.path.abspath(final))
+    tmp.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success fsync it and rename it into place.
 
-    On any exception the temporary file is removed and ``path`` is left untouched.
+    On any exception the temporary file is removed and ``path`` is left untouched. An
+    output checked without ``--overwrite`` (:func:`check_output`) is committed only if
+    its name is still free; inside :func:`output_group` the commit waits for the group.
     """
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name[:40]}.", suffix=".part",
+                                    dir=final.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    staged = False
     try:
         yield tmp
         with open(tmp, "rb+") as handle:
@@ -59,9 +148,15 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
         if _STOP["requested"]:
             raise KeyboardInterrupt
         os.chmod(tmp, 0o666 & ~_umask())  # as a plain open() would create it, not mkstemp's 0600
-        os.replace(tmp, final)
+        if _GROUPS:
+            _GROUPS[-1].pending.append((tmp, final))
+            staged = True
+        elif os.path.abspath(final) in _NO_CLOBBER:
+            _link(tmp, final)
+        else:
+            os.replace(tmp, final)
     finally:
-        if tmp.exists():
+        if not staged and tmp.exists():
             tmp.unlink()
 
 

@@ -71,3 +71,69 @@ def test_finished_outputs_get_the_umask_mode_not_the_temporary_one(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "a.bin").stat().st_mode & 0o777 == 0o640
+
+
+def test_a_name_taken_meanwhile_is_not_replaced(tmp_path):
+    from avili.artifacts import check_output
+    from avili.errors import AviliError
+
+    out = tmp_path / "x.bin"
+    check_output(out, overwrite=False)
+    out.write_bytes(b"the other run's result")  # another process finished first
+    with pytest.raises(AviliError, match="written by another run meanwhile"):
+        with atomic_output(out) as tmp:
+            tmp.write_bytes(b"mine")
+    assert out.read_bytes() == b"the other run's result"
+    assert not list(tmp_path.glob(".*.part"))
+    check_output(out, overwrite=True)  # --overwrite replaces as before
+    with atomic_output(out) as tmp:
+        tmp.write_bytes(b"mine")
+    assert out.read_bytes() == b"mine"
+
+
+def test_an_output_group_commits_all_or_nothing(tmp_path):
+    from avili.artifacts import check_output, output_group
+    from avili.errors import AviliError
+
+    a, b = tmp_path / "a.bin", tmp_path / "b.bin"
+    with pytest.raises(RuntimeError):
+        with output_group():
+            with atomic_output(a) as tmp:
+                tmp.write_bytes(b"a")
+            assert not a.exists()  # staged, not yet committed
+            raise RuntimeError("the second write fails")
+    assert not a.exists() and not b.exists() and not list(tmp_path.glob(".*.part"))
+    for path in (a, b):
+        check_output(path, overwrite=False)
+    b.write_bytes(b"taken")  # b's name is taken before the commit: a is not kept either
+    with pytest.raises(AviliError, match="output exists"):
+        with output_group():
+            for path in (a, b):
+                with atomic_output(path) as tmp:
+                    tmp.write_bytes(b"new")
+    assert not a.exists() and b.read_bytes() == b"taken"
+    with output_group() as group:
+        with atomic_output(a) as tmp:
+            tmp.write_bytes(b"new")
+        assert group.staged(a).read_bytes() == b"new"
+    assert a.read_bytes() == b"new" and not list(tmp_path.glob(".*.part"))
+
+
+def test_a_long_legal_file_name_is_written(tmp_path):
+    out = tmp_path / ("n" * 250)
+    with atomic_output(out) as tmp:
+        tmp.write_bytes(b"ok")
+    assert out.read_bytes() == b"ok"
+
+
+def test_two_processes_racing_for_one_output_one_wins(tmp_path):
+    out = tmp_path / "race.h5"
+    cmd = [sys.executable, "-m", "avili", "extract", "--synthetic", "--num-classes", "4",
+           "--clips", "4000", "--rules", "3", "--out", str(out), "-q"]
+    procs = [subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 2], results
+    loser = next(err for code, err in results if code == 2)
+    assert "output exists" in loser and "Traceback" not in loser
+    assert out.is_file() and not list(tmp_path.glob(".*.part"))

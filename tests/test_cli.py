@@ -477,3 +477,28 @@ def test_teach_refuses_out_of_range_negatives_options(pipeline, tmp_path, args):
 def test_infer_graph_refuses_a_negative_min_lift(pipeline, tmp_path):
     fails(["infer-graph", pipeline / "soft.npz", "--out", tmp_path / "g.npz", "--min-lift",
            "-1"], "--min-lift")
+
+
+def test_two_outputs_naming_one_file_are_refused(pipeline, tmp_path):
+    fails(["teach", "--data", pipeline / "ave.h5", "--out", tmp_path / "t.pt", "--soft-out",
+           tmp_path / "t.pt"], "two outputs of this command name the same file")
+    fails(["infer-graph", pipeline / "soft.npz", "--out", tmp_path / "g.npz", "--csv",
+           tmp_path / "g.npz"], "two outputs of this command name the same file")
+    assert not list(tmp_path.iterdir())
+
+
+def test_teach_writes_both_outputs_or_neither(pipeline, tmp_path, monkeypatch):
+    import avili.api as api_module
+
+    def broken(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(api_module, "save_soft_labels", broken)
+    from avili.config import TeachConfig
+
+    with pytest.raises(OSError):
+        api_module.teach(pipeline / "ave.h5", TeachConfig(epochs=1), tmp_path / "t.pt",
+                         tmp_path / "soft.npz")
+    assert not (tmp_path / "t.pt").exists() and not (tmp_path / "soft.npz").exists()
+    assert (tmp_path / "t.pt.state.pt").exists()  # so --resume can finish the job
+    assert not list(tmp_path.glob(".*.part"))

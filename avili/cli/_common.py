@@ -223,8 +223,9 @@ def _progress(quiet: bool) -> Any:
 
 
 def _outputs(overwrite: bool, *paths: Optional[Path]) -> None:
-    from avili.artifacts import check_output
+    from avili.artifacts import check_distinct, check_output
 
+    check_distinct(paths)
     for path in paths:
         if path is not None:
             check_output(path, overwrite)

@@ -81,15 +81,18 @@ def merge(parts: Sequence[PathLike], out: PathLike, progress: Progress | None = 
 
 
 def teach(data: PathLike, cfg: TeachConfig, out: PathLike, soft_out: PathLike,
-          progress: Progress | None = None, resume: bool = False) -> dict[str, Any]:
+          progress: Progress | None = None, resume: bool = False, overwrite: bool = False
+          ) -> dict[str, Any]:
     """Train the teacher; write its checkpoint and the soft labels of every clip. The
     per-epoch training state (``<out>.state.pt``) allows ``resume`` after an interruption
-    and is removed once the outputs are written."""
+    and is removed once the outputs are written; without ``resume`` an existing state is
+    refused unless ``overwrite`` (:func:`_unfinished_state`)."""
     from avili.checkpoint import save_checkpoint
     from avili.train.distributed import rank as distributed_rank
     from avili.train.state import state_path
     from avili.train.teach import train_teacher
 
+    _unfinished_state(out, resume, overwrite)
     ds = open_for_training(data, budget_bytes(cfg.max_memory_mb))
     result = train_teacher(ds, cfg, progress, state_path(out), resume)
     if distributed_rank() != 0:  # under torchrun only rank 0 writes
@@ -163,7 +166,7 @@ def infer_graph(soft_path: PathLike, cfg: GraphConfig, out: PathLike,
 
 def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | None = None,
             graph: PathLike | None = None, progress: Progress | None = None,
-            resume: bool = False) -> dict[str, Any]:
+            resume: bool = False, overwrite: bool = False) -> dict[str, Any]:
     """Train the student (metric loss + LIR); write its checkpoint. Interrupted runs
     continue with ``resume``, as in :func:`teach`."""
     from avili.checkpoint import save_checkpoint
@@ -171,6 +174,7 @@ def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | 
     from avili.train.distributed import rank as distributed_rank
     from avili.train.state import state_path
 
+    _unfinished_state(out, resume, overwrite)
     ds = open_for_training(data, budget_bytes(cfg.max_memory_mb))
     soft_labels = g = None
     if soft is not None:
@@ -210,6 +214,20 @@ def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | 
     return {"out": str(out), "best_epoch": result.fit.best_epoch,
             "val_avg_mAP": result.fit.best_score, "lir": cfg.lir if cfg.lir_weight > 0 else None,
             "lir_weight": cfg.lir_weight, "graph_weight": cfg.graph_weight, **chosen}
+
+
+def _unfinished_state(out: PathLike, resume: bool, overwrite: bool) -> None:
+    """An interrupted run's ``<out>.state.pt`` is never dropped silently: without
+    ``resume`` it is refused, or, with ``overwrite``, deleted to start over."""
+    from avili.train.state import state_path
+
+    state = state_path(out)
+    if resume or not state.exists():
+        return
+    if not overwrite:
+        raise AviliError(f"found an unfinished run's training state {state}; pass --resume "
+                         "to continue it, or --overwrite to start over", out)
+    state.unlink()
 
 
 def _payload(model: Any, cfg: Any, ds: Any, fit: Any, **extra: Any) -> dict[str, Any]:

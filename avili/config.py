@@ -19,6 +19,9 @@ VISUAL_BACKBONES = ("pixels", "hf")
 COOCCURRENCE = ("planted", "audioset")  # SyntheticConfig.cooccurrence
 
 
+POSITIVE = 1e-12  # the lower bound of a quantity that must be > 0
+
+
 def check_range(option: str, values: float | Iterable[float], low: float,
                 high: float = math.inf) -> None:
     """Refuse a value (or any of several) that is not finite or lies outside
@@ -27,8 +30,27 @@ def check_range(option: str, values: float | Iterable[float], low: float,
 
     for value in ([values] if isinstance(values, (int, float)) else values):
         if not (math.isfinite(value) and low <= value <= high):
-            bounds = f">= {low:g}" if high == math.inf else f"in [{low:g}, {high:g}]"
+            above = "> 0" if low == POSITIVE else f">= {low:g}"
+            bounds = above if high == math.inf else f"{above} and <= {high:g}" if isinstance(
+                high, float) else f"{above} and <= {high}"
             raise AviliError(f"{option} must be a finite number {bounds}; got {value!r}")
+
+
+SEED_RANGE = (0, 2**63 - 1)
+OPTION_NAMES = {"lambda_value": "--lambda", "max_memory_mb": "--max-memory"}
+
+
+def check_fields(cfg: Any, **bounds: tuple[float, float]) -> None:
+    """:func:`check_range` for each named field of ``cfg``, naming its CLI option."""
+    for name, (low, high) in bounds.items():
+        option = OPTION_NAMES.get(name, "--" + name.replace("_", "-"))
+        check_range(option, getattr(cfg, name), low, high)
+
+
+TRAINING_BOUNDS = {"epochs": (1, math.inf), "batch_size": (2, math.inf),
+                   "lr": (POSITIVE, math.inf), "weight_decay": (0, math.inf),
+                   "hidden": (1, math.inf), "dropout": (0, 0.99), "seed": SEED_RANGE,
+                   "max_memory_mb": (0, math.inf)}
 
 
 @dataclass
@@ -83,8 +105,9 @@ class TeachConfig:
     device: str = "auto"
 
     def __post_init__(self) -> None:
-        check_range("--expected-positives", self.expected_positives, 1e-6)
-        check_range("--negative-weight", self.negative_weight, 0.0, 1.0)
+        check_fields(self, **TRAINING_BOUNDS, align_weight=(0, math.inf),
+                     harvest_quantile=(0, 1), expected_positives=(POSITIVE, math.inf),
+                     negative_weight=(0, 1))
 
 
 @dataclass
@@ -106,7 +129,8 @@ class GraphConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        check_range("--min-lift", self.min_lift, 0.0)
+        check_fields(self, lambda_value=(POSITIVE, math.inf), depth=(0, math.inf),
+                     top_k=(0, math.inf), min_lift=(0, math.inf), seed=SEED_RANGE)
 
 
 METRIC_LOSSES = ("supcon", "triplet", "proxy-triplet", "infonce", "fnac", "cpsp")
@@ -151,8 +175,11 @@ class DistillConfig:
     def __post_init__(self) -> None:
         check_range("--lir-weight", [self.lir_weight, *self.lir_weight_grid], 0.0)
         check_range("--graph-weight", [self.graph_weight, *self.graph_weight_grid], 0.0, 1.0)
-        check_range("--pair-edge-weight", self.pair_edge_weight, 0.0)
-        check_range("--tolerance", self.tolerance, 0.0)
+        check_fields(self, **TRAINING_BOUNDS, embed_dim=(1, math.inf), margin=(0, math.inf),
+                     temperature=(0, math.inf), fnac_weight=(0, math.inf),
+                     fnac_warmup=(0, math.inf), cpsp_weight=(0, math.inf),
+                     cpsp_margin=(0, math.inf), pair_edge_weight=(0, math.inf),
+                     tolerance=(0, math.inf))
 
 
 @dataclass
@@ -169,6 +196,11 @@ class EvalConfig:
     workers: int = 2  # threads scoring chunks
     seed: int = 0  # bootstrap resampling
     max_memory_mb: float = 0.0  # features beyond this stay on disk; 0 = a quarter of RAM
+
+    def __post_init__(self) -> None:
+        check_range("P@k cutoffs (ks)", self.ks, 1)
+        check_fields(self, ci_samples=(1, math.inf), chunk=(0, math.inf),
+                     workers=(1, math.inf), seed=SEED_RANGE, max_memory_mb=(0, math.inf))
 
 
 @dataclass

@@ -30,13 +30,14 @@ def run_demo(workdir: str | Path, cfg: DemoConfig, progress: Progress | None = N
                                         "soft.npz", "graph.npz", "graph.csv", "baseline.pt",
                                         "student.pt", "results.json")}
     api.extract_synthetic(cfg.synthetic, f["demo.h5"], f["demo.planted.npz"])
-    api.teach(f["demo.h5"], cfg.teach, f["teacher.pt"], f["soft.npz"], progress)
+    api.teach(f["demo.h5"], cfg.teach, f["teacher.pt"], f["soft.npz"], progress,
+              overwrite=True)  # the demo owns its workdir
     api.infer_graph(f["soft.npz"], cfg.graph, f["graph.npz"], f["graph.csv"])
     plain = replace(cfg.distill, lir_weight=0.0, lir_weight_grid=(), graph_weight_grid=())
     chosen = {}
     for name, dcfg in (("baseline", plain), ("student", cfg.distill)):
         chosen[name] = api.distill(f["demo.h5"], dcfg, f[f"{name}.pt"], f["soft.npz"],
-                                   f["graph.npz"], progress)
+                                   f["graph.npz"], progress, overwrite=True)
     rows: dict[str, dict] = {"baseline": {}, "lir": {}}
     for rel in ("label", "events"):
         both = api.compare([f["baseline.pt"], f["student.pt"]], f["demo.h5"],

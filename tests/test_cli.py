@@ -379,6 +379,10 @@ def test_ctrl_c_keeps_the_epoch_state_and_resume_finishes(pipeline, tmp_path):
     assert not list(tmp_path.glob(".*.part"))  # no half-written temporary left behind
     fails(["distill", "--data", d / "ave.h5", "--out", out, "--lir-weight", "0", "--epochs",
            "121", "--resume", "-q"], "differing fields: epochs (120 -> 121)")
+    before = state.read_bytes()
+    fails(["distill", "--data", d / "ave.h5", "--out", out, "--lir-weight", "0", "--epochs",
+           "120", "-q"], "pass --resume to continue it, or --overwrite to start over")
+    assert state.read_bytes() == before  # a rerun without --resume does not discard it
     ok(["distill", "--data", d / "ave.h5", "--out", out, "--lir-weight", "0", "--epochs",
         "120", "--resume", "-q"])
     assert out.is_file() and not state.exists()
@@ -502,3 +506,26 @@ def test_teach_writes_both_outputs_or_neither(pipeline, tmp_path, monkeypatch):
     assert not (tmp_path / "t.pt").exists() and not (tmp_path / "soft.npz").exists()
     assert (tmp_path / "t.pt.state.pt").exists()  # so --resume can finish the job
     assert not list(tmp_path.glob(".*.part"))
+
+
+@pytest.mark.parametrize("command, args, option", [
+    ("teach", ["--epochs", "0"], "--epochs"), ("teach", ["--lr", "nan"], "--lr"),
+    ("teach", ["--lr", "inf"], "--lr"), ("teach", ["--hidden", "0"], "--hidden"),
+    ("teach", ["--harvest-quantile", "2"], "--harvest-quantile"),
+    ("teach", ["--seed", "-1"], "--seed"), ("teach", ["--batch-size", "0"], "--batch-size"),
+    ("distill", ["--epochs", "-1"], "--epochs"), ("distill", ["--embed-dim", "-4"], "--embed-dim"),
+    ("distill", ["--batch-size", "0"], "--batch-size"), ("distill", ["--margin", "-1"], "--margin"),
+    ("distill", ["--temperature", "nan"], "--temperature"),
+    ("infer-graph", ["--lambda", "nan"], "--lambda"), ("infer-graph", ["--lambda", "0"], "--lambda"),
+    ("infer-graph", ["--top-k", "-1"], "--top-k"), ("eval", ["--chunk", "-5"], "--chunk"),
+    ("eval", ["--seed", "-1"], "--seed")])
+def test_bad_option_values_get_one_line_naming_the_option(pipeline, tmp_path, command, args,
+                                                          option):
+    d, out = pipeline, tmp_path / "new" / "out"
+    base = {"teach": ["teach", "--data", d / "ave.h5", "--out", out],
+            "distill": ["distill", "--data", d / "ave.h5", "--out", out, "--lir-weight", "0"],
+            "infer-graph": ["infer-graph", d / "soft.npz", "--out", out],
+            "eval": ["eval", "--model", d / "student.pt", "--data", d / "ave.h5",
+                     "--save-embeddings", out]}[command]
+    fails(base + args, option)
+    assert not (tmp_path / "new").exists()  # refused before any folder is made

@@ -60,13 +60,13 @@ def teach(
     from avili import api
 
     soft = soft_out or out.with_name("soft.npz")
-    _outputs(overwrite, out, soft)
     cfg = TeachConfig(mode=mode.value, negatives=negatives.value,
                       expected_positives=expected_positives, negative_weight=negative_weight,
                       harvest_quantile=harvest_quantile, epochs=epochs,
                       batch_size=batch_size, lr=lr, hidden=hidden, align_weight=align_weight,
                       max_memory_mb=max_memory, seed=seed, device=device.value)
-    s = api.teach(data, cfg, out, soft, _progress(quiet), resume)
+    _outputs(overwrite, out, soft)
+    s = api.teach(data, cfg, out, soft, _progress(quiet), resume, overwrite)
     if "rank" in s:  # a torchrun rank other than 0: rank 0 reports
         return
     _emit(s, as_json, f"wrote {out} (best epoch {s['best_epoch']}, val loss "
@@ -140,13 +140,13 @@ def infer_graph(
     from avili.graph.export import check_formats, output_paths
 
     target = out or soft.with_name("graph.npz")
-    _outputs(overwrite, *output_paths(target, check_formats(formats or [])).values(), csv, plot)
     names = [n.strip() for n in class_names.split(",")] if class_names else None
     cfg = GraphConfig(lambda_value=lambda_value, top_k=top_k, min_lift=min_lift,
                       input_kind=input_kind.value,
                       restarts=restarts, bootstrap=bootstrap, min_frequency=min_frequency,
                       workers=workers, backend=backend.value, algorithm=algorithm.value,
                       seed=seed)
+    _outputs(overwrite, *output_paths(target, check_formats(formats or [])).values(), csv, plot)
     s = api.infer_graph(soft, cfg, target, csv, names, formats or ["npz"], plot)
     _warn(s["warnings"])
     runs = "" if restarts == 1 and not bootstrap else f", mean Jaccard {s['mean_jaccard']:.2f}"
@@ -226,7 +226,6 @@ def distill(
     """
     from avili import api
 
-    _outputs(overwrite, out)
     weight, weight_grid = weight_or_auto(lir_weight, "--lir-weight", LIR_WEIGHT_GRID)
     gweight, graph_grid = weight_or_auto(graph_weight, "--graph-weight", GRAPH_WEIGHT_GRID)
     cfg = DistillConfig(loss=loss.value, mining=mining.value, temperature=temperature,
@@ -240,7 +239,8 @@ def distill(
                         margin=margin, embed_dim=embed_dim,
                         max_memory_mb=max_memory, gather=gather, seed=seed,
                         device=device.value)
-    s = api.distill(data, cfg, out, soft, graph, _progress(quiet), resume)
+    _outputs(overwrite, out)
+    s = api.distill(data, cfg, out, soft, graph, _progress(quiet), resume, overwrite)
     if "rank" in s:  # a torchrun rank other than 0: rank 0 reports
         return
     chosen = (f"; {s['lir']} LIR, weight {s['lir_weight']:g}, graph weight "
@@ -298,10 +298,10 @@ def evaluate(
     """
     from avili import api
 
-    _outputs(overwrite, save_embeddings)
     cfg = EvalConfig(split=split.value, relevance=relevance.value, ci=ci or len(model) > 1,
                      map_variant=map_variant.value, chunk=chunk, seed=seed,
                      max_memory_mb=max_memory)
+    _outputs(overwrite, save_embeddings)
     diagnose = None
     if diagnose_graph is not None:
         from avili.diagnose import DiagnoseConfig

@@ -94,7 +94,8 @@ def teach(data: PathLike, cfg: TeachConfig, out: PathLike, soft_out: PathLike,
 
     _unfinished_state(out, resume, overwrite)
     ds = open_for_training(data, budget_bytes(cfg.max_memory_mb))
-    result = train_teacher(ds, cfg, progress, state_path(out), resume)
+    result = train_teacher(ds, cfg, progress, state_path(out), resume,
+                           _identities(ds, data=data))
     if distributed_rank() != 0:  # under torchrun only rank 0 writes
         return {"out": str(out), "rank": distributed_rank()}
     record = provenance("teacher", cfg, {"data": data}, seed=cfg.seed,
@@ -200,7 +201,8 @@ def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | 
         selection = select_student(ds, cfg, soft_labels, g, progress)
         result, cfg = selection.result, selection.config
     else:
-        result = train_student(ds, cfg, soft_labels, g, progress, state_path(out), resume)
+        result = train_student(ds, cfg, soft_labels, g, progress, state_path(out), resume,
+                               _identities(ds, data=data, soft=soft, graph=graph))
     if distributed_rank() != 0:  # under torchrun only rank 0 writes
         return {"out": str(out), "rank": distributed_rank()}
     inputs = {k: v for k, v in {"data": data, "soft": soft, "graph": graph}.items() if v}
@@ -214,6 +216,18 @@ def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | 
     return {"out": str(out), "best_epoch": result.fit.best_epoch,
             "val_avg_mAP": result.fit.best_score, "lir": cfg.lir if cfg.lir_weight > 0 else None,
             "lir_weight": cfg.lir_weight, "graph_weight": cfg.graph_weight, **chosen}
+
+
+def _identities(ds: Any, **paths: PathLike | None) -> dict[str, str]:
+    """What a resumed run must find again: the dataset's clip-id hash and size, and the
+    SHA-256 of each other input file."""
+    out = {}
+    for role, path in paths.items():
+        if path is None:
+            continue
+        out[role] = (f"{ids_sha256(ds.clip_id.tolist())}:{os.path.getsize(path)}"
+                     if role == "data" else file_sha256(path))
+    return out
 
 
 def _unfinished_state(out: PathLike, resume: bool, overwrite: bool) -> None:

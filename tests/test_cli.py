@@ -529,3 +529,31 @@ def test_bad_option_values_get_one_line_naming_the_option(pipeline, tmp_path, co
                      "--save-embeddings", out]}[command]
     fails(base + args, option)
     assert not (tmp_path / "new").exists()  # refused before any folder is made
+
+
+def test_resume_with_other_inputs_is_refused(pipeline, tmp_path):
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    d, out = pipeline, tmp_path / "t.pt"
+    state = tmp_path / "t.pt.state.pt"
+    cmd = [sys.executable, "-m", "avili", "teach", "--data", str(d / "ave.h5"), "--out",
+           str(out), "--epochs", "300", "-q"]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not state.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=60)
+    assert state.is_file()
+    other = tmp_path / "other.h5"
+    ok(TINY_EXTRACT[:-1] + ["1", "--out", other])  # another seed: other clips
+    fails(["teach", "--data", other, "--out", out, "--epochs", "300", "--resume"],
+          "--resume with other input files than the interrupted run (data differ)")
+    shutil.copy(d / "ave.h5", tmp_path / "same.h5")  # the same data under another name
+    ok(["teach", "--data", tmp_path / "same.h5", "--out", out, "--epochs", "300", "--resume",
+        "-q"])
+    assert out.is_file() and not state.exists()

@@ -39,12 +39,14 @@ class StudentResult:
 
 def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = None,
                   graph: Graph | None = None, progress: Progress | None = None,
-                  state_file: Path | None = None, resume: bool = False) -> StudentResult:
+                  state_file: Path | None = None, resume: bool = False,
+                  inputs: dict | None = None) -> StudentResult:
     """Train on the train split and keep the epoch with the best val average mAP.
 
     ``soft`` must be aligned row-for-row with ``ds`` (see ``align_to_dataset``) and hold
     probabilities; ``soft`` and ``graph`` are needed only when ``cfg.lir_weight > 0``.
-    ``state_file`` keeps the per-epoch training state; ``resume`` continues from it.
+    ``state_file`` keeps the per-epoch training state; ``resume`` continues from it, if
+    ``inputs`` (the identities of the input files) match too.
     """
     if cfg.loss not in METRIC_LOSSES:
         raise AviliError(f"unknown loss {cfg.loss!r}; expected one of {', '.join(METRIC_LOSSES)}")
@@ -76,7 +78,8 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
     params = list(model.parameters()) + list(loss.parameters())  # e.g. class proxies
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     resumable = (None if state_file is None else
-                 Resumable(state_file, asdict(cfg), resume, {"metric": metric}, world.main))
+                 Resumable(state_file, {**asdict(cfg), "inputs": inputs}, resume,
+                           {"metric": metric}, world.main))
     result = fit(model, step, features.epoch, cfg.epochs, cfg.batch_size, optimizer, validate,
                  generator, progress, "distill",
                  on_epoch=lambda epoch: setattr(metric, "epoch", epoch), resumable=resumable,

@@ -82,6 +82,12 @@ def load_state(r: Resumable, model: torch.nn.Module, optimizer: Any,
     state = load_checkpoint(r.path, KIND)
     stored = json.loads(state["config"])
     current = json.loads(json.dumps(r.config, sort_keys=True))  # tuples read back as lists
+    theirs, mine = stored.pop("inputs", None) or {}, current.pop("inputs", None) or {}
+    other = sorted(k for k in set(theirs) | set(mine) if theirs.get(k) != mine.get(k))
+    if other:
+        raise AviliError(f"--resume with other input files than the interrupted run "
+                         f"({', '.join(other)} differ); pass the same inputs, or "
+                         "--overwrite without --resume to start over", r.path)
     differ = sorted(k for k in set(stored) | set(current) if stored.get(k) != current.get(k))
     if differ:
         raise AviliError("--resume with a different config; differing fields: "

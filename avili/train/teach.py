@@ -45,9 +45,11 @@ class TeacherResult:
 
 
 def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = None,
-                  state_file: Path | None = None, resume: bool = False) -> TeacherResult:
+                  state_file: Path | None = None, resume: bool = False,
+                  inputs: dict | None = None) -> TeacherResult:
     """Train on the train split, select the epoch by the val loss, calibrate, predict all clips.
-    ``state_file`` keeps the per-epoch training state; ``resume`` continues from it.
+    ``state_file`` keeps the per-epoch training state; ``resume`` continues from it, if
+    ``inputs`` (the identities of the input files) match too.
     Features may be lazy rows (:mod:`avili.data.lazy`): training then reads them in pools
     within ``cfg.max_memory_mb`` (:mod:`avili.train.stream`)."""
     world = setup(resolve_device(cfg.device))
@@ -84,7 +86,8 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     resumable = (None if state_file is None else
-                 Resumable(state_file, asdict(cfg), resume, save=world.main))
+                 Resumable(state_file, {**asdict(cfg), "inputs": inputs}, resume,
+                           save=world.main))
     result = fit(model, step, features.epoch, cfg.epochs, cfg.batch_size, optimizer, validate,
                  generator, progress, "teach", resumable=resumable, batch_multiple=world.size)
     features.release()

@@ -21,6 +21,17 @@ from avili import __version__
 from avili.errors import AviliError
 
 
+def require_input(path: str | os.PathLike) -> Path:
+    """``path`` as a Path if it is an existing regular file; otherwise one clear error
+    (a FIFO or device would block a reader forever, a folder would fail obscurely)."""
+    out = Path(path)
+    if not out.exists():
+        raise AviliError("file not found", out)
+    if not out.is_file():
+        raise AviliError("not a regular file (a folder, FIFO or device); expected a file", out)
+    return out
+
+
 _NO_CLOBBER: set[str] = set()  # outputs that must not exist when they are committed
 
 

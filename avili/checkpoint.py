@@ -22,7 +22,7 @@ from typing import Any
 import torch
 
 from avili import __version__
-from avili.artifacts import atomic_output, dumps
+from avili.artifacts import atomic_output, dumps, require_input
 from avili.errors import AviliError
 
 SCHEMA = "avili.checkpoint"
@@ -52,9 +52,7 @@ def load_checkpoint(path: str | os.PathLike, kind: str) -> dict[str, Any]:
 
 def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     """Load an avili checkpoint of any kind safely and check its schema and format."""
-    path = Path(path)
-    if not path.is_file():
-        raise AviliError("file not found", path)
+    path = require_input(path)
     if not zipfile.is_zipfile(path):
         raise AviliError("not a readable avili checkpoint (not a torch .pt archive)", path)
     try:

@@ -35,9 +35,9 @@ def describe(path: str | os.PathLike) -> dict[str, Any]:
     {path, sha256}}), ``clip_ids_sha256``, ``shapes`` ({key: [dims]}), ``class_names``,
     ``splits`` ({split: clips} or None), ``details`` (kind-specific) and ``provenance``
     (the stored record, whole)."""
-    path = Path(path)
-    if not path.exists():
-        raise AviliError("file not found", path)
+    from avili.artifacts import require_input
+
+    path = require_input(path)
     if not path.is_file():
         raise AviliError("not a file", path)
     with open(path, "rb") as handle:

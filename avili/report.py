@@ -4,7 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.table import Table
+from rich import table as rich_table
+from rich.markup import escape
+from rich.text import Text
+
+
+class Table(rich_table.Table):
+    """A Rich table whose cells, headers, title and caption are plain text: class names,
+    clip ids and paths come from users, and a ``[/]`` in one must print as it is, not be
+    read as Rich markup."""
+
+    def __init__(self, *args: Any, title: str | None = None, caption: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, title=None if title is None else escape(title),
+                         caption=None if caption is None else escape(caption), **kwargs)
+
+    def add_column(self, header: Any = "", *args: Any, **kwargs: Any) -> None:
+        super().add_column(Text(header) if isinstance(header, str) else header, *args,
+                           **kwargs)
+
+    def add_row(self, *cells: Any, **kwargs: Any) -> None:
+        super().add_row(*(Text(c) if isinstance(c, str) else c for c in cells), **kwargs)
 
 
 def edge_table(edges: list[dict[str, Any]], title: str) -> Table:

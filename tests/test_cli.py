@@ -557,3 +557,27 @@ def test_resume_with_other_inputs_is_refused(pipeline, tmp_path):
     ok(["teach", "--data", tmp_path / "same.h5", "--out", out, "--epochs", "300", "--resume",
         "-q"])
     assert out.is_file() and not state.exists()
+
+
+def test_markup_in_class_names_and_paths_prints_as_text(tmp_path, tiny):
+    from dataclasses import replace
+
+    from avili.data.schema import write_dataset
+
+    folder = tmp_path / "[bold]x"
+    folder.mkdir()
+    data = folder / "d.h5"
+    write_dataset(replace(tiny[0], class_names=["[/]", "[bold]x", "a[/b]", "d"]), data)
+    shown = ok(["info", data])
+    assert "[/]" in shown and "a[/b]" in shown and "[bold]x" in shown
+    ok(["distill", "--data", data, "--out", folder / "s.pt", "--lir-weight", "0", "--epochs", "1",
+        "-q"])
+    table = ok(["eval", "--model", folder / "s.pt", "--data", data, "--per-class"])
+    assert "a[/b]" in table
+
+
+def test_json_output_is_valid_json_with_non_finite_numbers():
+    from avili.cli._common import _finite
+
+    assert json.loads(json.dumps(_finite({"a": [float("-inf"), 1.0], "b": float("nan")}),
+                                 allow_nan=False)) == {"a": [None, 1.0], "b": None}

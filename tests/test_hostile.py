@@ -158,3 +158,20 @@ def test_full_disk(base, tmp_path, monkeypatch):
     fails(["distill", "--data", base / "good.h5", "--out", tmp_path / "s.pt", "--epochs", "1",
            "--lir-weight", "0", "-q"], "No space left on device")
     assert list(tmp_path.iterdir()) == []  # neither the output nor a temporary is left
+
+
+@pytest.mark.parametrize("command", ["teach", "info", "infer-graph", "eval"])
+def test_a_fifo_or_folder_as_input_is_refused_not_waited_on(tmp_path, command):
+    import os
+
+    fifo = tmp_path / "pipe.h5"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder.npz"
+    folder.mkdir()
+    for bad in (fifo, folder):
+        args = {"teach": ["teach", "--data", bad, "--out", tmp_path / "t.pt"],
+                "info": ["info", bad], "infer-graph": ["infer-graph", bad, "--out",
+                                                       tmp_path / "g.npz"],
+                "eval": ["eval", "--model", bad, "--data", bad]}[command]
+        fails(args, "not a regular file")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.npz", "pipe.h5"]

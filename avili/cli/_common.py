@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import math
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
@@ -253,12 +254,24 @@ def _print_grids(grids: list, markdown: bool) -> None:
             stdout.print(grid.rich())
 
 
+def _finite(value: Any) -> Any:
+    """NaN and ±Inf become null, so --json output is valid JSON (RFC 8259 has neither)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
 def _emit(summary: dict, as_json: bool, line: str) -> None:
     from avili._console import stdout
 
     if as_json:
         from avili.artifacts import to_jsonable
 
-        typer.echo(json.dumps(to_jsonable(summary), indent=2, sort_keys=True))
+        typer.echo(json.dumps(_finite(to_jsonable(summary)), indent=2, sort_keys=True,
+                              allow_nan=False))
     else:
         stdout.print(line, markup=False, highlight=False, soft_wrap=True)

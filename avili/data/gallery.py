@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from avili.artifacts import atomic_output, ids_sha256, to_jsonable
+from avili.artifacts import atomic_output, ids_sha256, require_input, to_jsonable
 from avili.data.schema import as_strings
 from avili.errors import AviliError, first_line
 
@@ -89,9 +89,7 @@ def read_gallery(path: str | os.PathLike) -> Gallery:
     """Open and check a gallery index; every problem is an AviliError naming the file."""
     import h5py
 
-    path = Path(path)
-    if not path.is_file():
-        raise AviliError("file not found", path)
+    path = require_input(path)
     try:
         with h5py.File(path, "r") as f:
             check_layout(f, path)

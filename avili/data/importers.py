@@ -39,6 +39,7 @@ import numpy as np
 from avili.config import ImportConfig
 from avili.data.import_plan import (Segment, check_config, make_plan, read_rows,
                                     resolve_names, write_plan)
+from avili.artifacts import require_input
 from avili.errors import AviliError, first_line
 from avili.progress import Progress
 
@@ -122,9 +123,7 @@ def open_arrays(path: Path) -> Iterator[tuple[str, Mapping[str, Any]]]:
     """Yield (``"h5"`` or ``"npz"``, key -> array-like) for an HDF5 or NPZ file."""
     import h5py
 
-    path = Path(path)
-    if not path.is_file():
-        raise AviliError("file not found", path)
+    path = require_input(path)
     if path.stat().st_size == 0:
         raise AviliError("file is empty (0 bytes)", path)
     if h5py.is_hdf5(path):

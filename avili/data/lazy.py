@@ -124,7 +124,9 @@ def feature_bytes(path: str | os.PathLike) -> int:
     """Bytes the audio and visual features take in memory as float32."""
     import h5py
 
-    with h5py.File(path, "r") as f:
+    from avili.artifacts import require_input
+
+    with h5py.File(require_input(path), "r") as f:
         return sum(4 * int(np.prod(f[k].shape)) for k in ("audio", "visual"))
 
 

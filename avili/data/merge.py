@@ -18,7 +18,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from avili.artifacts import provenance
+from avili.artifacts import provenance, require_input
 from avili.data.schema import EVENT_KEYS, SCHEMA, SCHEMA_VERSION, DatasetWriter, as_strings
 from avili.errors import AviliError, first_line
 from avili.progress import NullProgress, Progress
@@ -100,8 +100,7 @@ def _header(path: Path) -> _Header:
 def _open(path: Path) -> Iterator[Any]:
     import h5py
 
-    if not path.is_file():
-        raise AviliError("file not found", path)
+    path = require_input(path)
     try:
         handle = h5py.File(path, "r")
     except OSError as exc:

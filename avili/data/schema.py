@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from avili.artifacts import atomic_output, dumps
+from avili.artifacts import atomic_output, dumps, require_input
 from avili.config import SPLITS
 from avili.errors import AviliError, first_line
 
@@ -170,9 +170,7 @@ def read_dataset(path: str | os.PathLike, events: bool = True) -> Dataset:
     """Open and validate an avili dataset. ``events=False`` skips the evaluation-only keys."""
     import h5py
 
-    path = Path(path)
-    if not path.is_file():
-        raise AviliError("file not found", path)
+    path = require_input(path)
     try:
         with h5py.File(path, "r") as f:
             return _read_open(f, path, events)

@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from avili.artifacts import atomic_output, dumps, ids_sha256
+from avili.artifacts import atomic_output, dumps, ids_sha256, require_input
 from avili.data.schema import split_counts
 from avili.errors import AviliError, first_line
 
@@ -80,9 +80,7 @@ def load_npz(path: str | os.PathLike, what: str,
              keys: Sequence[str] | None = None) -> dict[str, np.ndarray]:
     """The arrays of an NPZ file (every one, or those of ``keys`` present), without
     pickles; clear errors for missing or broken files."""
-    path = Path(path)
-    if not path.is_file():
-        raise AviliError("file not found", path)
+    path = require_input(path)
     try:
         with np.load(path, allow_pickle=False) as npz:
             return {k: npz[k] for k in npz.files if keys is None or k in keys}
@@ -95,9 +93,7 @@ def npz_headers(path: str | os.PathLike, what: str) -> dict[str, Header]:
     is read."""
     from numpy.lib import format as npy
 
-    path = Path(path)
-    if not path.is_file():
-        raise AviliError("file not found", path)
+    path = require_input(path)
     heads: dict[str, Header] = {}
     try:
         with zipfile.ZipFile(path) as archive:

@@ -23,7 +23,7 @@ import torch
 
 from avili import __version__
 from avili.artifacts import atomic_output, dumps, require_input
-from avili.errors import AviliError
+from avili.errors import AviliError, wrong_kind
 
 SCHEMA = "avili.checkpoint"
 FORMAT = 1  # bumped when the layout changes; files without the key are format 1
@@ -43,18 +43,21 @@ def save_checkpoint(path: str | os.PathLike, kind: str, payload: dict[str, Any],
 
 def load_checkpoint(path: str | os.PathLike, kind: str) -> dict[str, Any]:
     """Load safely and check schema, format and kind; clear errors for anything else."""
-    content = read_checkpoint(path)
+    content = read_checkpoint(path, kind)
     if content.get("kind") != kind:
         raise AviliError(f"is a {content.get('kind')} checkpoint, expected a {kind} checkpoint",
                          path)
     return content
 
 
-def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """Load an avili checkpoint of any kind safely and check its schema and format."""
+def read_checkpoint(path: str | os.PathLike, expected: str = "checkpoint") -> dict[str, Any]:
+    """Load an avili checkpoint of any kind safely and check its schema and format;
+    ``expected`` names the kind the caller wants, for the error when the file is another
+    artifact (:func:`avili.errors.wrong_kind`)."""
     path = require_input(path)
     if not zipfile.is_zipfile(path):
-        raise AviliError("not a readable avili checkpoint (not a torch .pt archive)", path)
+        raise wrong_kind("not a readable avili checkpoint (not a torch .pt archive)", path,
+                         expected)
     try:
         content = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:
@@ -62,9 +65,10 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
                          path) from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise AviliError(f"not a readable avili checkpoint ({first[:120]})", path) from None
+        raise wrong_kind(f"not a readable avili checkpoint ({first[:120]})", path,
+                         expected) from None
     if not isinstance(content, dict) or content.get("schema") != SCHEMA:
-        raise AviliError("not an avili checkpoint", path)
+        raise wrong_kind("not an avili checkpoint", path, expected)
     if content.get("format", 1) != FORMAT:
         raise AviliError(f"checkpoint format {content.get('format')} is not supported (this "
                          f"avili {__version__} reads format {FORMAT})", path)

@@ -109,12 +109,12 @@ def test_text_file_as_dataset(tmp_path):
 
 def test_checkpoint_passed_as_dataset(pipeline, tmp_path):
     fails(["distill", "--data", pipeline / "teacher.pt", "--out", tmp_path / "s.pt",
-           "--lir-weight", "0"], "teacher.pt: not a readable HDF5 file")
+           "--lir-weight", "0"], "teacher.pt: is a teacher checkpoint, expected an avili dataset")
 
 
 def test_dataset_passed_as_checkpoint(pipeline):
     fails(["eval", "--model", pipeline / "ave.h5", "--data", pipeline / "ave.h5"],
-          "ave.h5: not a readable avili checkpoint")
+          "ave.h5: is an avili dataset, expected a student checkpoint")
 
 
 def test_teacher_passed_as_student(pipeline):
@@ -269,7 +269,7 @@ def test_retrieve_index_and_search(pipeline, tmp_path):
     fails(["retrieve", "search", "--index", tmp_path / "g.avx", "--query", "nope"],
           "query clip id 'nope' is not in the gallery")
     fails(["retrieve", "search", "--index", d / "ave.h5", "--query", query],
-          "not an avili gallery index")
+          "is an avili dataset, expected a gallery index")
     fails(["retrieve"], "give --model, --data and --query")
     fails(["retrieve", "index", "--model", d / "student.pt", "--data", d / "ave.h5", "--split",
            "test", "--out", tmp_path / "h.avx", "--ivfpq"], "needs at least 1024 gallery items")

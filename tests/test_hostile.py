@@ -12,7 +12,7 @@ import pytest
 
 from avili.data.schema import write_dataset
 from tests.conftest import copy_dataset
-from tests.test_cli import fails, ok
+from tests.test_cli import fails, ok, pipeline  # noqa: F401 (a fixture)
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +175,28 @@ def test_a_fifo_or_folder_as_input_is_refused_not_waited_on(tmp_path, command):
                 "eval": ["eval", "--model", bad, "--data", bad]}[command]
         fails(args, "not a regular file")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["folder.npz", "pipe.h5"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["infer-graph", "{d}/ave.h5", "--out", "{t}/g.npz"], "is an avili dataset, expected soft labels"),
+    (["eval", "--model", "{d}/soft.npz", "--data", "{d}/ave.h5"],
+     "is soft labels, expected a student checkpoint"),
+    (["eval", "--model", "{d}/teacher.pt", "--data", "{d}/ave.h5"],
+     "is a teacher checkpoint, expected a student checkpoint"),
+    (["eval", "--model", "{d}/student.pt", "--data", "{d}/graph.npz"],
+     "is a graph, expected an avili dataset"),
+    (["teach", "--data", "{d}/student.pt", "--out", "{t}/t.pt"],
+     "is a student checkpoint, expected an avili dataset"),
+    (["distill", "--data", "{d}/ave.h5", "--soft", "{d}/graph.npz", "--graph", "{d}/graph.npz",
+      "--out", "{t}/s.pt"], "is a graph, expected soft labels"),
+    (["distill", "--data", "{d}/ave.h5", "--soft", "{d}/soft.npz", "--graph", "{d}/soft.npz",
+      "--out", "{t}/s.pt"], "is soft labels, expected a graph"),
+    (["retrieve", "index", "--model", "{d}/ave.h5", "--data", "{d}/ave.h5", "--out", "{t}/g.avx"],
+     "is an avili dataset, expected a student checkpoint"),
+    (["retrieve", "search", "--index", "{d}/soft.npz", "--query", "syn0-00001", "--model",
+      "{d}/student.pt"], "is soft labels, expected a gallery index"),
+])
+def test_a_file_of_the_wrong_kind_is_named_for_what_it_is(pipeline, tmp_path, args, message):
+    filled = [a.format(d=pipeline, t=tmp_path) for a in args]
+    fails(filled, message)
+    assert not list(tmp_path.iterdir())

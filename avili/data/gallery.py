@@ -21,7 +21,7 @@ import numpy as np
 
 from avili.artifacts import atomic_output, ids_sha256, require_input, to_jsonable
 from avili.data.schema import as_strings
-from avili.errors import AviliError, first_line
+from avili.errors import AviliError, first_line, wrong_kind
 
 SCHEMA, SCHEMA_VERSION = "avili-gallery", 1
 MODALITIES = ("audio", "visual")
@@ -100,15 +100,16 @@ def read_gallery(path: str | os.PathLike) -> Gallery:
                            ivfpq={m: f[f"ivfpq_{m}"][()].tobytes() for m in MODALITIES
                                   if f"ivfpq_{m}" in f}, path=path)
     except OSError as exc:
-        raise AviliError(f"not a readable HDF5 file ({first_line(exc)})", path) from None
+        raise wrong_kind(f"not a readable HDF5 file ({first_line(exc)})", path,
+                         "gallery") from None
 
 
 def check_layout(f: Any, path: Path) -> None:
     """Check an open gallery file's schema, keys and clip counts from shapes alone (no
     embedding is read)."""
     if f.attrs.get("schema") != SCHEMA:
-        raise AviliError("not an avili gallery index (build one with 'avili "
-                         "retrieve index')", path)
+        raise wrong_kind("not an avili gallery index (build one with 'avili "
+                         "retrieve index')", path, "gallery")
     missing = [k for k in (*MODALITIES, "clip_id", "label", "class_names") if k not in f]
     if missing:
         raise AviliError(f"missing required key(s) {missing}", path)

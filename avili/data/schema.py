@@ -34,7 +34,7 @@ import numpy as np
 
 from avili.artifacts import atomic_output, dumps, require_input
 from avili.config import SPLITS
-from avili.errors import AviliError, first_line
+from avili.errors import AviliError, first_line, wrong_kind
 
 SCHEMA = "avili.dataset"
 SCHEMA_VERSION = 1
@@ -175,7 +175,8 @@ def read_dataset(path: str | os.PathLike, events: bool = True) -> Dataset:
         with h5py.File(path, "r") as f:
             return _read_open(f, path, events)
     except OSError as exc:
-        raise AviliError(f"not a readable HDF5 file ({first_line(exc)})", path) from None
+        raise wrong_kind(f"not a readable HDF5 file ({first_line(exc)})", path,
+                         "dataset") from None
 
 
 def _read_open(f: Any, path: Path, events: bool, features: Any = None) -> Dataset:
@@ -184,8 +185,9 @@ def _read_open(f: Any, path: Path, events: bool, features: Any = None) -> Datase
     features = features or (lambda h, key: _numeric(h, key, np.float32, path))
     schema = f.attrs.get("schema")
     if schema != SCHEMA:
-        raise AviliError(f"not an avili dataset (schema attribute {schema!r}, expected "
-                         f"{SCHEMA!r}); convert published features with 'avili extract'", path)
+        raise wrong_kind(f"not an avili dataset (schema attribute {schema!r}, expected "
+                         f"{SCHEMA!r}); convert published features with 'avili extract'", path,
+                         "dataset")
     version = int(f.attrs.get("schema_version", -1))
     if version != SCHEMA_VERSION:
         raise AviliError(f"dataset schema version {version} is not supported "

@@ -21,7 +21,7 @@ import numpy as np
 
 from avili.artifacts import atomic_output, dumps, ids_sha256, require_input
 from avili.data.schema import split_counts
-from avili.errors import AviliError, first_line
+from avili.errors import AviliError, first_line, wrong_kind
 
 SCHEMA = "avili.soft_labels"
 HARVESTED = ("audio_labels", "visual_labels")  # optional, from VALOR-style harvesting
@@ -76,6 +76,9 @@ def save_soft_labels(soft: SoftLabels, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
+NPZ_KINDS = {"soft-label": "soft_labels", "graph": "graph"}  # load_npz's what -> artifact kind
+
+
 def load_npz(path: str | os.PathLike, what: str,
              keys: Sequence[str] | None = None) -> dict[str, np.ndarray]:
     """The arrays of an NPZ file (every one, or those of ``keys`` present), without
@@ -85,7 +88,8 @@ def load_npz(path: str | os.PathLike, what: str,
         with np.load(path, allow_pickle=False) as npz:
             return {k: npz[k] for k in npz.files if keys is None or k in keys}
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise AviliError(f"not a readable {what} NPZ file ({first_line(exc)})", path) from None
+        raise wrong_kind(f"not a readable {what} NPZ file ({first_line(exc)})", path,
+                         NPZ_KINDS.get(what, "soft_labels")) from None
 
 
 def npz_headers(path: str | os.PathLike, what: str) -> dict[str, Header]:
@@ -104,7 +108,8 @@ def npz_headers(path: str | os.PathLike, what: str) -> dict[str, Header]:
                     shape, _, dtype = read(handle)
                 heads[member.removesuffix(".npy")] = (tuple(shape), dtype)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise AviliError(f"not a readable {what} NPZ file ({first_line(exc)})", path) from None
+        raise wrong_kind(f"not a readable {what} NPZ file ({first_line(exc)})", path,
+                         NPZ_KINDS.get(what, "soft_labels")) from None
     return heads
 
 
@@ -138,8 +143,8 @@ def check_layout(heads: dict[str, Header], path: Path) -> None:
     """Keys, ranks, dtypes and shapes of a soft-label file, from each array's (shape, dtype)."""
     missing = [k for k in ("audio", "visual") if k not in heads]
     if missing:
-        raise AviliError(f"missing required key(s) {missing}; a soft-label file holds "
-                         "'audio' and 'visual' arrays of shape (N, C)", path)
+        raise wrong_kind(f"missing required key(s) {missing}; a soft-label file holds "
+                         "'audio' and 'visual' arrays of shape (N, C)", path, "soft_labels")
     for key in ("audio", "visual"):
         shape, dtype = heads[key]
         if len(shape) != 2 or not np.issubdtype(dtype, np.number):

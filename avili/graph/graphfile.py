@@ -29,7 +29,7 @@ import numpy as np
 
 from avili.artifacts import atomic_output, dumps
 from avili.data.softlabels import load_npz
-from avili.errors import AviliError
+from avili.errors import AviliError, wrong_kind
 
 SCHEMA = "avili.graph"
 MODALITIES = ("audio", "visual")
@@ -139,8 +139,8 @@ def load_graph(path: str | os.PathLike) -> Graph:
     path = Path(path)
     arrays = load_npz(path, "graph")
     if str(arrays.get("schema", "")) != SCHEMA:
-        raise AviliError(f"not an avili graph file (expected schema {SCHEMA!r}); "
-                         "produce one with 'avili infer-graph'", path)
+        raise wrong_kind(f"not an avili graph file (expected schema {SCHEMA!r}); "
+                         "produce one with 'avili infer-graph'", path, "graph")
     missing = [k for k in ("class_names", "weight", "undirected", "sign") if k not in arrays]
     if missing:
         raise AviliError(f"missing required key(s) {missing}", path)

@@ -200,3 +200,22 @@ def test_a_file_of_the_wrong_kind_is_named_for_what_it_is(pipeline, tmp_path, ar
     filled = [a.format(d=pipeline, t=tmp_path) for a in args]
     fails(filled, message)
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("how", ["external link", "external storage", "dangling link"])
+def test_data_stored_outside_the_file_is_refused(tmp_path, tiny_h5, how):
+    data = tmp_path / "d.h5"
+    shutil.copy(tiny_h5, data)
+    with h5py.File(data, "r+") as f:
+        shape, dtype = f["audio"].shape, f["audio"].dtype
+        del f["audio"]
+        if how == "external storage":
+            raw = tmp_path / "raw.bin"
+            raw.write_bytes(b"\0" * (int(np.prod(shape)) * dtype.itemsize))
+            f.create_dataset("audio", shape, dtype, external=[(str(raw), 0, h5py.h5f.UNLIMITED)])
+        else:
+            target = "/etc/passwd" if how == "external link" else str(tmp_path / "gone.h5")
+            f["audio"] = h5py.ExternalLink(target, "/x")
+    fails(["teach", "--data", data, "--out", tmp_path / "t.pt"],
+          "avili reads self-contained files")
+    assert not (tmp_path / "t.pt").exists()

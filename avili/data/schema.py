@@ -192,6 +192,7 @@ def _read_open(f: Any, path: Path, events: bool, features: Any = None) -> Datase
     if version != SCHEMA_VERSION:
         raise AviliError(f"dataset schema version {version} is not supported "
                          f"(this avili reads version {SCHEMA_VERSION})", path)
+    self_contained(f, path)
     missing = [k for k in REQUIRED if k not in f]
     if missing:
         raise AviliError(f"missing required key(s) {missing}", path)
@@ -206,6 +207,22 @@ def _read_open(f: Any, path: Path, events: bool, features: Any = None) -> Datase
                 setattr(ds, key, _numeric(f, key, np.uint8, path))
     validate(ds, path)
     return ds
+
+
+def self_contained(f: Any, path: Path) -> None:
+    """Refuse keys whose data lies outside the file: external links, external raw storage
+    and virtual datasets (they could read any file on the machine, or block on one)."""
+    import h5py
+
+    for key in f.keys():
+        if isinstance(f.get(key, getlink=True), h5py.ExternalLink):
+            raise AviliError(f"'{key}' is an external link to another file; avili reads "
+                             "self-contained files", path)
+        item = f.get(key)
+        if isinstance(item, h5py.Dataset) and (item.external or item.is_virtual):
+            where = "external raw storage" if item.external else "a virtual dataset"
+            raise AviliError(f"'{key}' is stored outside the file ({where}); avili reads "
+                             "self-contained files", path)
 
 
 def _numeric(f: Any, key: str, dtype: type, path: Path) -> np.ndarray:

@@ -12,7 +12,6 @@ feature standardization buffers), ``class_names``, ``dims`` ({"audio": Da, "visu
 from __future__ import annotations
 
 import io
-import json
 import os
 import pickle
 import zipfile
@@ -23,7 +22,7 @@ import torch
 
 from avili import __version__
 from avili.artifacts import atomic_output, dumps, require_input
-from avili.errors import AviliError, wrong_kind
+from avili.errors import AviliError, json_record, reader, wrong_kind
 
 SCHEMA = "avili.checkpoint"
 FORMAT = 1  # bumped when the layout changes; files without the key are format 1
@@ -41,6 +40,7 @@ def save_checkpoint(path: str | os.PathLike, kind: str, payload: dict[str, Any],
     return Path(path)
 
 
+@reader
 def load_checkpoint(path: str | os.PathLike, kind: str) -> dict[str, Any]:
     """Load safely and check schema, format and kind; clear errors for anything else."""
     content = read_checkpoint(path, kind)
@@ -50,6 +50,7 @@ def load_checkpoint(path: str | os.PathLike, kind: str) -> dict[str, Any]:
     return content
 
 
+@reader
 def read_checkpoint(path: str | os.PathLike, expected: str = "checkpoint") -> dict[str, Any]:
     """Load an avili checkpoint of any kind safely and check its schema and format;
     ``expected`` names the kind the caller wants, for the error when the file is another
@@ -85,7 +86,7 @@ def describe_checkpoint(content: dict[str, Any]) -> dict[str, Any]:
     temperatures = (content.get("extra") or {}).get("temperatures")
     if temperatures is not None:
         details["temperatures"] = temperatures
-    record = json.loads(content.get("provenance") or "{}")
+    record = json_record(content.get("provenance") or "{}", None)
     if record.get("training"):  # streamed from disk, or in memory (avili.train.stream)
         details["training"] = record["training"]
     if record.get("selection"):  # --lir-weight auto: the val curve (avili.train.select)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
+from typing import Any, Callable, TypeVar
 
 
 class AviliError(ValueError):
@@ -53,3 +56,46 @@ def wrong_kind(message: str, path: str | os.PathLike, expected: str) -> AviliErr
         if kind in KIND_WORDS and not same:
             return AviliError(f"is {KIND_WORDS[kind]}, expected {KIND_WORDS[expected]}", path)
     return AviliError(message, path)
+
+
+def json_record(text: Any, path: str | os.PathLike | None, what: str = "provenance"
+                ) -> dict[str, Any]:
+    """A stored JSON object (e.g. an artifact's provenance) as a dict; anything else is
+    one error naming the file."""
+    try:
+        value = json.loads(text.decode() if isinstance(text, bytes) else str(text))
+    except (ValueError, UnicodeDecodeError):
+        raise AviliError(f"'{what}' is not valid JSON", path) from None
+    if not isinstance(value, dict):
+        raise AviliError(f"'{what}' must be a JSON object, found {type(value).__name__}",
+                         path)
+    return value
+
+
+Reader = TypeVar("Reader", bound=Callable[..., Any])
+
+
+def reader(fn: Reader) -> Reader:
+    """The error boundary of a function that reads a file (its first argument, a path or
+    an object with ``.path``): whatever unexpected error a malformed file provokes (a
+    wrong type, an undecodable string, an array too large for memory) becomes one
+    :class:`AviliError` naming the file."""
+
+    @functools.wraps(fn)
+    def wrapped(source: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(source, *args, **kwargs)
+        except AviliError as exc:
+            if exc.path is None:  # raised about this file's content: name the file
+                raise AviliError(exc.problem, getattr(source, "path", source)) from None
+            raise
+        except MemoryError:
+            raise AviliError("declares arrays too large to read into memory",
+                             getattr(source, "path", source)) from None
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError,
+                UnicodeError, OSError, RuntimeError) as exc:
+            raise AviliError(f"malformed file ({type(exc).__name__}: "
+                             f"{first_line(exc)[:120]})", getattr(source, "path", source)
+                             ) from None
+
+    return wrapped  # type: ignore[return-value]

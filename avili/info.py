@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from avili.errors import AviliError, first_line
+from avili.errors import AviliError, first_line, reader
 
 KINDS = ("dataset", "soft_labels", "graph", "teacher", "student", "train_state", "gallery")
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -28,6 +28,7 @@ NOT_AN_ARTIFACT = ("not an avili artifact (avili writes HDF5 datasets and galler
                    "NPZ soft labels and graphs, .pt checkpoints and graph JSON exports)")
 
 
+@reader
 def describe(path: str | os.PathLike) -> dict[str, Any]:
     """One artifact, as a plain dict: ``path``, ``kind`` (one of :data:`KINDS`),
     ``container`` (HDF5, NPZ, torch .pt, JSON), ``schema``, ``schema_version`` (None where

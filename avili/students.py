@@ -7,11 +7,12 @@ import os
 from typing import Any, Sequence
 
 from avili.config import DistillConfig
-from avili.errors import AviliError
+from avili.errors import AviliError, reader
 
 PathLike = str | os.PathLike
 
 
+@reader
 def load_student(path: PathLike) -> tuple[Any, dict[str, Any]]:
     """Rebuild a student from its checkpoint (safe loading). Returns (model, checkpoint)."""
     from avili.checkpoint import load_checkpoint

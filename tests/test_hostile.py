@@ -219,3 +219,58 @@ def test_data_stored_outside_the_file_is_refused(tmp_path, tiny_h5, how):
     fails(["teach", "--data", data, "--out", tmp_path / "t.pt"],
           "avili reads self-contained files")
     assert not (tmp_path / "t.pt").exists()
+
+
+def _set(key, value):
+    return lambda f: f.attrs.__setitem__(key, value)
+
+
+def _replace(key, make):
+    def edit(f):
+        n = f["label"].shape[0]
+        del f[key]
+        make(f, key, n)
+    return edit
+
+
+MALFORMED_DATASETS = {
+    "provenance not JSON": (_set("provenance", "{not json"), "'provenance' is not valid JSON"),
+    "provenance a list": (_set("provenance", "[1, 2]"), "must be a JSON object, found list"),
+    "schema_version abc": (_set("schema_version", "abc"), "schema_version 'abc' is not an"),
+    "split a group": (_replace("split", lambda f, k, n: f.create_group(k)), "malformed file"),
+    "clip ids not UTF-8": (_replace("clip_id", lambda f, k, n: f.create_dataset(
+        k, data=np.array([b"\xff\xfe%d" % i for i in range(n)], dtype="S8"))),
+        "malformed file (UnicodeDecodeError"),
+    "2^40 rows declared": (_replace("audio", lambda f, k, n: f.create_dataset(
+        k, shape=(2**40, 16), dtype="f4", chunks=(1024, 16))),
+        "declares arrays too large to read into memory"),
+}
+
+
+@pytest.mark.parametrize("name", list(MALFORMED_DATASETS))
+@pytest.mark.parametrize("command", ["info", "teach"])
+def test_malformed_datasets_get_one_line(tmp_path, tiny_h5, name, command):
+    edit, message = MALFORMED_DATASETS[name]
+    data = tmp_path / "d.h5"
+    shutil.copy(tiny_h5, data)
+    with h5py.File(data, "r+") as f:
+        edit(f)
+    args = ["info", data] if command == "info" else ["teach", "--data", data, "--out",
+                                                     tmp_path / "t.pt"]
+    fails(args, message)
+    assert not (tmp_path / "t.pt").exists()
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda c: c.pop("dims"), "malformed file (KeyError: 'dims')"),
+    (lambda c: c.__setitem__("provenance", "{bad"), "'provenance' is not valid JSON"),
+    (lambda c: c.__setitem__("config", {**c["config"], "hidden": 7}),
+     "weights do not fit the stored config")])
+def test_malformed_checkpoints_get_one_line(pipeline, tmp_path, damage, message):
+    import torch
+
+    content = torch.load(pipeline / "student.pt", weights_only=True)
+    damage(content)
+    torch.save(content, tmp_path / "s.pt")
+    evaluate = ["eval", "--model", tmp_path / "s.pt", "--data", pipeline / "ave.h5"]
+    fails(["info", tmp_path / "s.pt"] if "provenance" in message else evaluate, message)

@@ -21,7 +21,7 @@ import numpy as np
 
 from avili.artifacts import atomic_output, ids_sha256, require_input, to_jsonable
 from avili.data.schema import as_strings
-from avili.errors import AviliError, first_line, wrong_kind
+from avili.errors import AviliError, first_line, json_record, reader, wrong_kind
 
 SCHEMA, SCHEMA_VERSION = "avili-gallery", 1
 MODALITIES = ("audio", "visual")
@@ -85,6 +85,7 @@ def _write_chunks(f: Any, chunks: Iterable[tuple[np.ndarray, np.ndarray]], n: in
         raise AviliError(f"gallery got {start} embedded clips for {n} ids", path)
 
 
+@reader
 def read_gallery(path: str | os.PathLike) -> Gallery:
     """Open and check a gallery index; every problem is an AviliError naming the file."""
     import h5py
@@ -96,7 +97,7 @@ def read_gallery(path: str | os.PathLike) -> Gallery:
             return Gallery(audio=f["audio"][()], visual=f["visual"][()],
                            clip_id=as_strings(f["clip_id"][()]), label=f["label"][()],
                            class_names=as_strings(f["class_names"][()]).tolist(),
-                           provenance=json.loads(f.attrs.get("provenance", "{}")),
+                           provenance=json_record(f.attrs.get("provenance", "{}"), path),
                            ivfpq={m: f[f"ivfpq_{m}"][()].tobytes() for m in MODALITIES
                                   if f"ivfpq_{m}" in f}, path=path)
     except OSError as exc:
@@ -124,7 +125,7 @@ def describe_gallery(f: Any, path: Path) -> dict[str, Any]:
     """What ``avili info`` shows of an open gallery file: shapes, class names, the clip-id
     list hash, provenance. Reads ids and class names, never the (N, E) embeddings."""
     check_layout(f, path)
-    provenance = json.loads(f.attrs.get("provenance", "{}"))
+    provenance = json_record(f.attrs.get("provenance", "{}"), path)
     split = (provenance.get("config") or {}).get("split")
     return {"kind": "gallery", "schema": SCHEMA,
             "schema_version": int(f.attrs.get("schema_version", -1)),

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from avili.errors import AviliError
+from avili.errors import AviliError, reader
 
 
 def default_budget() -> int:
@@ -130,6 +130,7 @@ def feature_bytes(path: str | os.PathLike) -> int:
         return sum(4 * int(np.prod(f[k].shape)) for k in ("audio", "visual"))
 
 
+@reader
 def open_dataset(path: str | os.PathLike, max_memory: int | None = None, events: bool = True
                  ) -> Any:
     """The dataset at ``path``: in memory when its features fit ``max_memory`` bytes

@@ -10,7 +10,6 @@ part's path, SHA-256 and clip count, and each part's own provenance.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ import numpy as np
 
 from avili.artifacts import provenance, require_input
 from avili.data.schema import EVENT_KEYS, SCHEMA, SCHEMA_VERSION, DatasetWriter, as_strings
-from avili.errors import AviliError, first_line
+from avili.errors import AviliError, first_line, json_record
 from avili.progress import NullProgress, Progress
 
 REQUIRED = ("audio", "visual", "label", "split", "clip_id", "class_names")
@@ -90,7 +89,7 @@ def _header(path: Path) -> _Header:
         header = _Header(path, n, int(f["audio"].shape[1]), int(f["visual"].shape[1]),
                          as_strings(f["class_names"][()]).tolist(), as_strings(f["clip_id"][()]),
                          as_strings(f["split"][()]), tuple(k for k in EVENT_KEYS if k in f),
-                         json.loads(f.attrs.get("provenance", "{}")))
+                         json_record(f.attrs.get("provenance", "{}"), path))
     if header.clip_id.shape != (n,) or header.split.shape != (n,):
         raise AviliError(f"'clip_id' and 'split' must have shape ({n},)", path)
     return header

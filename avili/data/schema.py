@@ -23,7 +23,6 @@ whole in-memory :class:`Dataset`; :class:`DatasetWriter` streams the same layout
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import dataclass, field, replace
@@ -34,7 +33,7 @@ import numpy as np
 
 from avili.artifacts import atomic_output, dumps, require_input
 from avili.config import SPLITS
-from avili.errors import AviliError, first_line, wrong_kind
+from avili.errors import AviliError, first_line, json_record, reader, wrong_kind
 
 SCHEMA = "avili.dataset"
 SCHEMA_VERSION = 1
@@ -166,6 +165,7 @@ def write_dataset(ds: Dataset, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
+@reader
 def read_dataset(path: str | os.PathLike, events: bool = True) -> Dataset:
     """Open and validate an avili dataset. ``events=False`` skips the evaluation-only keys."""
     import h5py
@@ -188,7 +188,11 @@ def _read_open(f: Any, path: Path, events: bool, features: Any = None) -> Datase
         raise wrong_kind(f"not an avili dataset (schema attribute {schema!r}, expected "
                          f"{SCHEMA!r}); convert published features with 'avili extract'", path,
                          "dataset")
-    version = int(f.attrs.get("schema_version", -1))
+    try:
+        version = int(f.attrs.get("schema_version", -1))
+    except (TypeError, ValueError):
+        raise AviliError(f"schema_version {f.attrs.get('schema_version')!r} is not an "
+                         "integer", path) from None
     if version != SCHEMA_VERSION:
         raise AviliError(f"dataset schema version {version} is not supported "
                          f"(this avili reads version {SCHEMA_VERSION})", path)
@@ -200,7 +204,7 @@ def _read_open(f: Any, path: Path, events: bool, features: Any = None) -> Datase
         audio=features(f, "audio"), visual=features(f, "visual"),
         label=_integer(f, "label", path), split=as_strings(f["split"][()]),
         clip_id=as_strings(f["clip_id"][()]), class_names=as_strings(f["class_names"][()]).tolist(),
-        provenance=json.loads(f.attrs.get("provenance", "{}")), path=path)
+        provenance=json_record(f.attrs.get("provenance", "{}"), path), path=path)
     if events:
         for key in EVENT_KEYS:
             if key in f:

@@ -10,7 +10,6 @@ accepted too; its class names come from the caller and its clip metadata is abse
 
 from __future__ import annotations
 
-import json
 import os
 import zipfile
 from dataclasses import dataclass, field, replace
@@ -21,7 +20,7 @@ import numpy as np
 
 from avili.artifacts import atomic_output, dumps, ids_sha256, require_input
 from avili.data.schema import split_counts
-from avili.errors import AviliError, first_line, wrong_kind
+from avili.errors import AviliError, first_line, json_record, reader, wrong_kind
 
 SCHEMA = "avili.soft_labels"
 HARVESTED = ("audio_labels", "visual_labels")  # optional, from VALOR-style harvesting
@@ -113,6 +112,7 @@ def npz_headers(path: str | os.PathLike, what: str) -> dict[str, Header]:
     return heads
 
 
+@reader
 def load_soft_labels(path: str | os.PathLike,
                      class_names: Sequence[str] | None = None) -> SoftLabels:
     """Read and validate a soft-label NPZ (full or bare).
@@ -132,7 +132,7 @@ def load_soft_labels(path: str | os.PathLike,
         soft.label = arrays["label"].astype(np.int64, copy=False)
         soft.split = arrays["split"].astype(str, copy=False)
     if "provenance" in arrays:
-        soft.provenance = json.loads(str(arrays["provenance"]))
+        soft.provenance = json_record(arrays["provenance"], path)
     for key in HARVESTED:
         if key in arrays:
             setattr(soft, key, arrays[key].astype(np.uint8, copy=False))
@@ -187,6 +187,7 @@ def _resolve_names(stored: list[str] | None, given: Sequence[str] | None, c: int
     return names
 
 
+@reader
 def describe_soft_labels(path: Path) -> dict[str, Any]:
     """What ``avili info`` shows of a soft-label file: shapes, class names, split counts,
     the clip-id list hash, provenance. The (N, C) arrays are checked from their headers
@@ -203,7 +204,7 @@ def describe_soft_labels(path: Path) -> dict[str, Any]:
             "class_names": names,
             "splits": split_counts(small["split"].astype(str)) if "split" in small else None,
             "clip_ids_sha256": None if clip_id is None else ids_sha256(clip_id.tolist()),
-            "provenance": json.loads(str(small.get("provenance", "{}"))),
+            "provenance": json_record(small.get("provenance", "{}"), path),
             "details": {"harvested_labels": [k for k in HARVESTED if k in heads]}}
 
 

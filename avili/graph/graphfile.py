@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ import numpy as np
 
 from avili.artifacts import atomic_output, dumps
 from avili.data.softlabels import load_npz
-from avili.errors import AviliError, wrong_kind
+from avili.errors import AviliError, json_record, reader, wrong_kind
 
 SCHEMA = "avili.graph"
 MODALITIES = ("audio", "visual")
@@ -134,6 +133,7 @@ def edges_csv(graph: Graph) -> str:
     return buffer.getvalue()
 
 
+@reader
 def load_graph(path: str | os.PathLike) -> Graph:
     """Read and validate a graph NPZ."""
     path = Path(path)
@@ -159,7 +159,7 @@ def load_graph(path: str | os.PathLike) -> Graph:
     return Graph(class_names=names, weight=weight, undirected=arrays["undirected"].astype(bool),
                  sign=arrays["sign"].astype(np.int8),
                  frequency=None if frequency is None else frequency.astype(np.float32),
-                 provenance=json.loads(str(arrays.get("provenance", "{}"))), path=path)
+                 provenance=json_record(arrays.get("provenance", "{}"), path), path=path)
 
 
 def describe_graph(graph: Graph) -> dict[str, Any]:

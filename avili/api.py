@@ -298,7 +298,10 @@ def compare(model_paths: Sequence[PathLike], data: PathLike, cfg: EvalConfig,
         rows.append(row)
     out = {"split": cfg.split, "relevance": cfg.relevance, "baseline": str(model_paths[0]),
            "models": rows,
-           "plots": _plots(seen, part, cfg, plot_dir) if plot_dir is not None else []}
+           "plots": []}
+    if plot_dir is not None:
+        with output_group():  # every PNG, or none
+            out["plots"] = _plots(seen, part, cfg, plot_dir)
     if diagnostic is not None:
         out["diagnostic"] = diagnostic
     return out
@@ -324,6 +327,14 @@ def _harvested(soft_path: PathLike, ds: Any, split: str, data: PathLike
                          "write them with 'avili teach'", soft_path)
     rows = ds.indices(split)
     return soft.audio_labels[rows], soft.visual_labels[rows]
+
+
+def plot_names(model_paths: Sequence[PathLike]) -> list[str]:
+    """The file names ``eval --plot DIR`` writes into DIR for these models."""
+    from pathlib import Path
+
+    return (["pr_a2v.png", "pr_v2a.png", "training.png"]
+            + [f"tsne_{Path(p).stem}.png" for p in model_paths])
 
 
 def _plots(seen: list, part: Any, cfg: EvalConfig, plot_dir: PathLike) -> list[str]:

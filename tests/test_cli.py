@@ -320,6 +320,12 @@ def test_eval_plots_and_graph_diagnostic(pipeline, tmp_path):
                      "tsne_student.png"]
     for p in out["plots"]:
         assert Path(p).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    before = {p: Path(p).read_bytes() for p in out["plots"]}
+    fails(["eval", "--model", d / "student.pt", "--data", d / "ave.h5", "--plot",
+           tmp_path / "plots"], "output exists; pass --overwrite")  # earlier PNGs are kept
+    assert {p: Path(p).read_bytes() for p in out["plots"]} == before
+    ok(["eval", "--model", d / "student.pt", "--data", d / "ave.h5", "--plot",
+        tmp_path / "plots", "--overwrite", "--json"])
     diag = out["diagnostic"]
     assert diag["models"] == [str(d / "baseline.pt"), str(d / "student.pt")]
     assert diag["control"]["pairs"] == diag["all_edges"]["pairs"]

@@ -301,7 +301,8 @@ def evaluate(
     cfg = EvalConfig(split=split.value, relevance=relevance.value, ci=ci or len(model) > 1,
                      map_variant=map_variant.value, chunk=chunk, seed=seed,
                      max_memory_mb=max_memory)
-    _outputs(overwrite, save_embeddings)
+    pngs = [] if plot is None else [plot / n for n in api.plot_names(model)]
+    _outputs(overwrite, save_embeddings, *pngs)
     diagnose = None
     if diagnose_graph is not None:
         from avili.diagnose import DiagnoseConfig

@@ -36,17 +36,30 @@ _NO_CLOBBER: set[str] = set()  # outputs that must not exist when they are commi
 
 
 def check_output(path: str | os.PathLike, overwrite: bool) -> Path:
-    """Refuse an existing output unless ``overwrite``; make sure its folder exists.
-    Without ``overwrite`` the path is also remembered, so that its final rename fails if
-    another process wrote the name meanwhile (see :func:`atomic_output`)."""
+    """Refuse an existing output unless ``overwrite``. Without ``overwrite`` the path is
+    also remembered, so that its final rename fails if another process wrote the name
+    meanwhile (see :func:`atomic_output`). The folder is made only when the output is
+    written, so a refused input leaves no empty folder behind."""
     out = Path(path)
     if out.exists() and not overwrite:
         raise AviliError("output exists; pass --overwrite to replace it", out)
     if out.exists() and out.is_dir():
         raise AviliError("output is a directory, expected a file path", out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    _check_folder(out)
     (_NO_CLOBBER.discard if overwrite else _NO_CLOBBER.add)(os.path.abspath(out))
     return out
+
+
+def _check_folder(out: Path) -> None:
+    """The output's folder exists and is writable, or can be made: its nearest existing
+    ancestor is a writable folder (checked without creating anything)."""
+    ancestor = out.absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise AviliError(f"cannot make the output's folder: {ancestor} is a file", out)
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise AviliError(f"cannot write the output: folder {ancestor} is not writable", out)
 
 
 def check_distinct(paths: Sequence[str | os.PathLike | None]) -> None:

@@ -274,3 +274,11 @@ def test_malformed_checkpoints_get_one_line(pipeline, tmp_path, damage, message)
     torch.save(content, tmp_path / "s.pt")
     evaluate = ["eval", "--model", tmp_path / "s.pt", "--data", pipeline / "ave.h5"]
     fails(["info", tmp_path / "s.pt"] if "provenance" in message else evaluate, message)
+
+
+def test_a_refused_input_leaves_no_output_folder(tmp_path):
+    fails(["teach", "--data", tmp_path / "missing.h5", "--out", tmp_path / "new" / "t.pt"],
+          "file not found")
+    fails(["infer-graph", tmp_path / "missing.npz", "--out", tmp_path / "new2" / "g.npz"],
+          "file not found")
+    assert not list(tmp_path.iterdir())

@@ -282,3 +282,36 @@ def test_a_refused_input_leaves_no_output_folder(tmp_path):
     fails(["infer-graph", tmp_path / "missing.npz", "--out", tmp_path / "new2" / "g.npz"],
           "file not found")
     assert not list(tmp_path.iterdir())
+
+
+def test_an_npy_header_declaring_1e12_rows_gets_one_line(pipeline, tmp_path):
+    import io
+    import zipfile
+
+    src, out = zipfile.ZipFile(pipeline / "soft.npz"), tmp_path / "soft.npz"
+    with zipfile.ZipFile(out, "w") as archive:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "audio.npy":
+                head = io.BytesIO()
+                np.lib.format.write_array_header_1_0(
+                    head, {"descr": "<f4", "fortran_order": False, "shape": (10**12, 4)})
+                data = head.getvalue() + b"\0" * 64
+            archive.writestr(name, data)
+    fails(["infer-graph", out, "--out", tmp_path / "g.npz"], "too large to read into memory")
+    fails(["info", out], "differ in shape")
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda f: f["label"].__setitem__(0, 99), "'label' must hold class indices in [0, 4)"),
+    (lambda f: (f.__delitem__("audio"), f.create_dataset("audio", data=np.zeros(
+        f["label"].shape[0], "f4"))), "embeddings must be (N, E) arrays of one size E")])
+def test_a_damaged_gallery_gets_one_line(pipeline, tmp_path, damage, message):
+    index = tmp_path / "g.avx"
+    ok(["retrieve", "index", "--model", pipeline / "student.pt", "--data", pipeline / "ave.h5",
+        "--out", index])
+    with h5py.File(index, "r+") as f:
+        damage(f)
+    fails(["retrieve", "search", "--index", index, "--query", "syn0-00003", "--model",
+           pipeline / "student.pt"], message)
+    fails(["info", index], message)

@@ -106,8 +106,8 @@ def read_gallery(path: str | os.PathLike) -> Gallery:
 
 
 def check_layout(f: Any, path: Path) -> None:
-    """Check an open gallery file's schema, keys and clip counts from shapes alone (no
-    embedding is read)."""
+    """Check an open gallery file's schema, keys, clip counts and embedding shapes from
+    shapes alone (no embedding is read), and its labels' range."""
     if f.attrs.get("schema") != SCHEMA:
         raise wrong_kind("not an avili gallery index (build one with 'avili "
                          "retrieve index')", path, "gallery")
@@ -119,6 +119,16 @@ def check_layout(f: Any, path: Path) -> None:
     if rows != [n] * 3 or f["label"].ndim != 1:
         raise AviliError(f"keys disagree on the number of clips ({', '.join(map(str, rows))}, "
                          f"{n})", path)
+    dims = [f[m].shape for m in MODALITIES]
+    if any(len(d) != 2 for d in dims) or dims[0][1] != dims[1][1]:
+        raise AviliError(f"embeddings must be (N, E) arrays of one size E; found "
+                         f"{', '.join(f'{m} {d}' for m, d in zip(MODALITIES, dims))}", path)
+    label, classes = f["label"][()], f["class_names"].shape[0] if f["class_names"].ndim else 0
+    if not np.issubdtype(label.dtype, np.integer) or (label.size and (
+            label.min() < 0 or label.max() >= classes)):
+        raise AviliError(f"'label' must hold class indices in [0, {classes}); found "
+                         f"{label.dtype} values {label.min() if label.size else ''}.."
+                         f"{label.max() if label.size else ''}", path)
 
 
 def describe_gallery(f: Any, path: Path) -> dict[str, Any]:

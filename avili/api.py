@@ -95,7 +95,7 @@ def teach(data: PathLike, cfg: TeachConfig, out: PathLike, soft_out: PathLike,
     _unfinished_state(out, resume, overwrite)
     ds = open_for_training(data, budget_bytes(cfg.max_memory_mb))
     result = train_teacher(ds, cfg, progress, state_path(out), resume,
-                           _identities(ds, data=data))
+                           _identities(ids_sha256(ds.clip_id.tolist()), data=data))
     if distributed_rank() != 0:  # under torchrun only rank 0 writes
         return {"out": str(out), "rank": distributed_rank()}
     record = provenance("teacher", cfg, {"data": data}, seed=cfg.seed,
@@ -187,7 +187,7 @@ def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | 
     if graph is not None:
         g = load_graph(graph)
         check_classes(g, ds.class_names, data)
-    selection = None
+    selection, ids = None, ids_sha256(ds.clip_id.tolist())
     if cfg.lir_weight > 0 or any(w > 0 for w in cfg.lir_weight_grid):
         from avili.train.distill import check_lir_inputs
 
@@ -202,14 +202,13 @@ def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | 
         result, cfg = selection.result, selection.config
     else:
         result = train_student(ds, cfg, soft_labels, g, progress, state_path(out), resume,
-                               _identities(ds, data=data, soft=soft, graph=graph))
+                               _identities(ids, data=data, soft=soft, graph=graph))
     if distributed_rank() != 0:  # under torchrun only rank 0 writes
         return {"out": str(out), "rank": distributed_rank()}
     inputs = {k: v for k, v in {"data": data, "soft": soft, "graph": graph}.items() if v}
     chosen = {} if selection is None else {"selection": selection.record}
     record = provenance("student", cfg, inputs, seed=cfg.seed,
-                        clip_ids_sha256=ids_sha256(ds.clip_id.tolist()), training=result.training,
-                        **chosen)
+                        clip_ids_sha256=ids, training=result.training, **chosen)
     save_checkpoint(out, "student", _payload(result.model, cfg, ds, result.fit,
                                              links=result.links.tolist(), **chosen), record)
     state_path(out).unlink(missing_ok=True)
@@ -218,16 +217,12 @@ def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | 
             "lir_weight": cfg.lir_weight, "graph_weight": cfg.graph_weight, **chosen}
 
 
-def _identities(ds: Any, **paths: PathLike | None) -> dict[str, str]:
-    """What a resumed run must find again: the dataset's clip-id hash and size, and the
-    SHA-256 of each other input file."""
-    out = {}
-    for role, path in paths.items():
-        if path is None:
-            continue
-        out[role] = (f"{ids_sha256(ds.clip_id.tolist())}:{os.path.getsize(path)}"
-                     if role == "data" else file_sha256(path))
-    return out
+def _identities(clip_ids_sha256: str, **paths: PathLike | None) -> dict[str, str]:
+    """What a resumed run must find again: the dataset's clip-id hash (given) and size,
+    and the SHA-256 of each other input file."""
+    return {role: (f"{clip_ids_sha256}:{os.path.getsize(path)}" if role == "data"
+                   else file_sha256(path))
+            for role, path in paths.items() if path is not None}
 
 
 def _unfinished_state(out: PathLike, resume: bool, overwrite: bool) -> None:

@@ -22,7 +22,7 @@ import torch
 
 from avili import __version__
 from avili.artifacts import atomic_output, dumps, require_input
-from avili.errors import AviliError, json_record, reader, wrong_kind
+from avili.errors import AviliError, first_line, json_record, reader, wrong_kind
 
 SCHEMA = "avili.checkpoint"
 FORMAT = 1  # bumped when the layout changes; files without the key are format 1
@@ -65,8 +65,7 @@ def read_checkpoint(path: str | os.PathLike, expected: str = "checkpoint") -> di
         raise AviliError("checkpoint needs unsafe unpickling (arbitrary code); refused",
                          path) from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise wrong_kind(f"not a readable avili checkpoint ({first[:120]})", path,
+        raise wrong_kind(f"not a readable avili checkpoint ({first_line(exc)[:120]})", path,
                          expected) from None
     if not isinstance(content, dict) or content.get("schema") != SCHEMA:
         raise wrong_kind("not an avili checkpoint", path, expected)

@@ -39,8 +39,6 @@ def describe(path: str | os.PathLike) -> dict[str, Any]:
     from avili.artifacts import require_input
 
     path = require_input(path)
-    if not path.is_file():
-        raise AviliError("not a file", path)
     with open(path, "rb") as handle:
         head = handle.read(64)
     if not head:

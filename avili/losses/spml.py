@@ -27,8 +27,8 @@ from avili.config import TEACHER_NEGATIVES
 class SinglePositiveLoss(nn.Module):
     """One modality's classification loss; returns ``{"bce": (), ...}`` named terms."""
 
-    def __init__(self, negatives: str = "weak", negative_weight: float = 0.0,
-                 expected_positives: float = 1.5) -> None:
+    def __init__(self, negatives: str = "epr", negative_weight: float = 0.0,
+                 expected_positives: float = 2.0) -> None:
         super().__init__()
         if negatives not in TEACHER_NEGATIVES:
             raise ValueError(f"unknown negatives {negatives!r}; expected one of "
@@ -47,7 +47,3 @@ class SinglePositiveLoss(nn.Module):
             return {"bce": ((positive + w * negative) / c).mean()}
         expected = torch.sigmoid(logits).sum(1).mean() / c
         return {"bce": positive.mean() / c, "epr": (expected - self.k / c) ** 2}
-
-    def total(self, terms: dict[str, torch.Tensor]) -> torch.Tensor:
-        """The sum of the named terms."""
-        return sum(terms.values())  # type: ignore[return-value]

@@ -24,7 +24,6 @@ from avili.progress import Progress
 from avili.train.distill import StudentResult, train_student
 
 
-
 @dataclass
 class Selection:
     """The chosen student, its config, the val curve (one record per candidate) and every

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.nn import functional as F
 
 from avili.artifacts import ids_sha256
 from avili.config import TeachConfig

@@ -94,6 +94,9 @@ def teach(data: PathLike, cfg: TeachConfig, out: PathLike, soft_out: PathLike,
 
     _unfinished_state(out, resume, overwrite)
     ds = open_for_training(data, budget_bytes(cfg.max_memory_mb))
+    if cfg.expected_positives > len(ds.class_names):
+        raise AviliError(f"--expected-positives {cfg.expected_positives:g} exceeds the number "
+                         f"of classes ({len(ds.class_names)})", data)
     result = train_teacher(ds, cfg, progress, state_path(out), resume,
                            _identities(ids_sha256(ds.clip_id.tolist()), data=data))
     if distributed_rank() != 0:  # under torchrun only rank 0 writes
@@ -108,7 +111,6 @@ def teach(data: PathLike, cfg: TeachConfig, out: PathLike, soft_out: PathLike,
                                   "teacher": {"path": os.fspath(out),
                                               "sha256": file_sha256(group.staged(out))}}
         save_soft_labels(result.soft, soft_out)
-    state_path(out).unlink(missing_ok=True)
     return {"out": str(out), "soft_out": str(soft_out), "best_epoch": result.fit.best_epoch,
             "val_loss": -result.fit.best_score, "temperatures": result.temperatures,
             "mode": cfg.mode, "harvested": _harvest_quality(result.soft, data)}
@@ -122,9 +124,9 @@ def _harvest_quality(soft: Any, data: PathLike) -> dict[str, Any] | None:
     from avili.data.lazy import open_dataset
 
     ds = open_dataset(data, max_memory=0, events=True)
-    if ds.audio_events is None or ds.visual_events is None:
+    rows, out = np.flatnonzero(ds.split == "test"), {}
+    if ds.audio_events is None or ds.visual_events is None or rows.size == 0:
         return None
-    rows, out = ds.indices("test"), {}
     for side in ("audio", "visual"):
         found = getattr(soft, f"{side}_labels")[rows, ds.label[rows]] > 0
         truth = getattr(ds, f"{side}_events")[rows, ds.label[rows]] > 0
@@ -211,7 +213,6 @@ def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | 
                         clip_ids_sha256=ids, training=result.training, **chosen)
     save_checkpoint(out, "student", _payload(result.model, cfg, ds, result.fit,
                                              links=result.links.tolist(), **chosen), record)
-    state_path(out).unlink(missing_ok=True)
     return {"out": str(out), "best_epoch": result.fit.best_epoch,
             "val_avg_mAP": result.fit.best_score, "lir": cfg.lir if cfg.lir_weight > 0 else None,
             "lir_weight": cfg.lir_weight, "graph_weight": cfg.graph_weight, **chosen}
@@ -226,16 +227,18 @@ def _identities(clip_ids_sha256: str, **paths: PathLike | None) -> dict[str, str
 
 
 def _unfinished_state(out: PathLike, resume: bool, overwrite: bool) -> None:
-    """An interrupted run's ``<out>.state.pt`` is never dropped silently: without
-    ``resume`` it is refused, or, with ``overwrite``, deleted to start over."""
+    """A run's ``<out>.state.pt`` is never dropped silently: without ``resume`` it is
+    refused, or, with ``overwrite``, deleted to start over. (It is kept after a finished
+    run, so that ``--resume --epochs N+k`` can extend it.)"""
     from avili.train.state import state_path
 
     state = state_path(out)
     if resume or not state.exists():
         return
     if not overwrite:
-        raise AviliError(f"found an unfinished run's training state {state}; pass --resume "
-                         "to continue it, or --overwrite to start over", out)
+        raise AviliError(f"found the training state {state} of an earlier run; pass --resume "
+                         "to continue it (or extend it with more --epochs), or --overwrite "
+                         "to start over", out)
     state.unlink()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import hashlib
 import json
 import os
@@ -41,10 +42,10 @@ def check_output(path: str | os.PathLike, overwrite: bool) -> Path:
     meanwhile (see :func:`atomic_output`). The folder is made only when the output is
     written, so a refused input leaves no empty folder behind."""
     out = Path(path)
+    if out.is_dir():
+        raise AviliError("output is a folder, expected a file path", out)
     if out.exists() and not overwrite:
         raise AviliError("output exists; pass --overwrite to replace it", out)
-    if out.exists() and out.is_dir():
-        raise AviliError("output is a directory, expected a file path", out)
     _check_folder(out)
     (_NO_CLOBBER.discard if overwrite else _NO_CLOBBER.add)(os.path.abspath(out))
     return out
@@ -166,9 +167,10 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tmp_name)
     staged = False
     try:
-        yield tmp
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
+        with _disk_errors(final):
+            yield tmp
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
         if _STOP["requested"]:
             raise KeyboardInterrupt
         os.chmod(tmp, 0o666 & ~_umask())  # as a plain open() would create it, not mkstemp's 0600
@@ -182,6 +184,21 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     finally:
         if not staged and tmp.exists():
             tmp.unlink()
+
+
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+@contextlib.contextmanager
+def _disk_errors(final: Path) -> Iterator[None]:
+    """A full disk (or quota, or file size limit) while writing ``final`` becomes one
+    error naming it, whichever library was writing."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in _NO_ROOM:
+            raise
+        raise AviliError(f"cannot write the output: {os.strerror(exc.errno)}", final) from None
 
 
 def _umask() -> int:

@@ -40,6 +40,15 @@ SEED_RANGE = (0, 2**63 - 1)
 OPTION_NAMES = {"lambda_value": "--lambda", "max_memory_mb": "--max-memory"}
 
 
+def check_fraction_sum(val: float, test: float) -> None:
+    """Val and test shares must leave clips to train on."""
+    if val + test >= 1:
+        from avili.errors import AviliError
+
+        raise AviliError(f"--val-fraction {val:g} and --test-fraction {test:g} leave no "
+                         f"clips to train on; their sum must be below 1")
+
+
 def check_fields(cfg: Any, **bounds: tuple[float, float]) -> None:
     """:func:`check_range` for each named field of ``cfg``, naming its CLI option."""
     for name, (low, high) in bounds.items():
@@ -81,6 +90,15 @@ class SyntheticConfig:
     val_fraction: float = 0.15
     test_fraction: float = 0.25
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        check_range("--num-classes", self.classes, 2)
+        check_fields(self, clips=(1, math.inf), rules=(0, math.inf),
+                     audio_dim=(1, math.inf), visual_dim=(1, math.inf),
+                     latent_dim=(1, math.inf), absent_rate=(0, 1), val_fraction=(0, 1),
+                     test_fraction=(0, 1), seed=SEED_RANGE, background_rate=(0, 1),
+                     latent_noise=(0, math.inf), feature_noise=(0, math.inf))
+        check_fraction_sum(self.val_fraction, self.test_fraction)
 
 
 @dataclass
@@ -130,7 +148,9 @@ class GraphConfig:
 
     def __post_init__(self) -> None:
         check_fields(self, lambda_value=(POSITIVE, math.inf), depth=(0, math.inf),
-                     top_k=(0, math.inf), min_lift=(0, math.inf), seed=SEED_RANGE)
+                     top_k=(0, math.inf), min_lift=(0, math.inf), seed=SEED_RANGE,
+                     restarts=(1, math.inf), bootstrap=(0, math.inf),
+                     min_frequency=(0, 1), workers=(0, math.inf))
 
 
 METRIC_LOSSES = ("supcon", "triplet", "proxy-triplet", "infonce", "fnac", "cpsp")
@@ -217,6 +237,11 @@ class IndexConfig:
     max_memory_mb: float = 0.0  # features beyond this stay on disk; 0 = a quarter of RAM
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        check_fields(self, nlist=(1, math.inf), pq_m=(1, math.inf), nbits=(1, 16),
+                     recall_queries=(1, math.inf), nprobe=(1, math.inf),
+                     max_memory_mb=(0, math.inf), seed=SEED_RANGE)
+
 
 @dataclass
 class SearchConfig:
@@ -228,6 +253,9 @@ class SearchConfig:
     nprobe: int = 16
     memory_mb: int = 256  # exact search's score buffer
 
+    def __post_init__(self) -> None:
+        check_fields(self, k=(1, math.inf), nprobe=(1, math.inf), memory_mb=(1, math.inf))
+
 
 @dataclass
 class ImportConfig:
@@ -238,6 +266,13 @@ class ImportConfig:
     val_fraction: float = 0.1  # carved from train, stratified, when the source has no val
     chunk_rows: int = 512  # rows read per chunk: memory stays bounded for huge files
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        check_fields(self, val_fraction=(0, 0.99), chunk_rows=(1, math.inf), seed=SEED_RANGE)
+        if self.classes is not None and len(set(self.classes)) != len(self.classes):
+            from avili.errors import AviliError
+
+            raise AviliError(f"--classes names a class twice: {self.classes}")
 
 
 @dataclass
@@ -260,6 +295,13 @@ class VideoConfig:
     val_fraction: float = 0.1  # without a split column: val and test each, per class
     seed: int = 0
     device: str = "auto"
+
+    def __post_init__(self) -> None:
+        check_fields(self, sample_rate=(1, math.inf), fps=(POSITIVE, math.inf),
+                     start=(0, math.inf), batch_size=(1, math.inf), workers=(1, math.inf),
+                     val_fraction=(0, 0.49), seed=SEED_RANGE)
+        if self.duration is not None:
+            check_range("--duration", self.duration, POSITIVE)
 
 
 @dataclass

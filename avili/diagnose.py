@@ -13,11 +13,13 @@ as a control, since a model that shrinks every distance also "pulls" linked pair
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from avili.config import SEED_RANGE, check_fields
 from avili.graph.graphfile import Graph
 from avili.metrics import bootstrap_ci
 
@@ -31,6 +33,10 @@ class DiagnoseConfig:
     max_pairs: int = 5000  # per edge, drawn at random (seeded)
     ci_samples: int = 1000
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        check_fields(self, top_edges=(1, math.inf), tau=(0, 1), max_pairs=(1, math.inf),
+                     ci_samples=(1, math.inf), seed=SEED_RANGE)
 
 
 def linked_pairs(graph: Graph, soft: tuple[np.ndarray, np.ndarray], label: np.ndarray,

@@ -92,8 +92,7 @@ def reader(fn: Reader) -> Reader:
         except MemoryError:
             raise AviliError("declares arrays too large to read into memory",
                              getattr(source, "path", source)) from None
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError,
-                UnicodeError, OSError, RuntimeError) as exc:
+        except Exception as exc:  # noqa: BLE001 (the boundary: nothing else gets out)
             raise AviliError(f"malformed file ({type(exc).__name__}: "
                              f"{first_line(exc)[:120]})", getattr(source, "path", source)
                              ) from None

@@ -11,7 +11,7 @@ import numpy as np
 from avili.config import IndexConfig, SearchConfig
 from avili.data.gallery import Gallery
 from avili.data.schema import Dataset
-from avili.errors import AviliError
+from avili.errors import AviliError, reader
 from avili.retrieval import build_ivfpq, exact_topk, ivfpq_topk, recall_at_k
 
 QUERY_SIDE = {"a2v": ("audio", "visual"), "v2a": ("visual", "audio")}  # (query, gallery)
@@ -90,11 +90,12 @@ def search(g: Gallery, queries: np.ndarray, cfg: SearchConfig) -> list[list[dict
     return ranked_hits(scores, idx, g.clip_id, g.label, g.class_names)
 
 
+@reader
 def read_query_features(path: str | os.PathLike) -> np.ndarray:
     """(Q, D) float32 from a .npy, or an .npz holding exactly one array."""
     try:
         loaded = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError) as exc:
         raise AviliError(f"cannot read query features ({str(exc)[:80]})", path) from None
     if not isinstance(loaded, np.ndarray):
         if len(loaded.files) != 1:
@@ -104,6 +105,8 @@ def read_query_features(path: str | os.PathLike) -> np.ndarray:
     if arr.ndim != 2 or not np.issubdtype(arr.dtype, np.number):
         raise AviliError(f"query features must be a numeric (Q, D) array, got {arr.dtype} "
                          f"{arr.shape}", path)
+    with np.errstate(over="ignore"):  # beyond float32's range becomes Inf: refused below
+        arr = arr.astype(np.float32)
     if not np.isfinite(arr).all():
-        raise AviliError("query features contain NaN or Inf", path)
-    return arr.astype(np.float32)
+        raise AviliError("query features contain NaN or Inf (or values beyond float32)", path)
+    return arr

@@ -384,14 +384,15 @@ def test_ctrl_c_keeps_the_epoch_state_and_resume_finishes(pipeline, tmp_path):
     assert state.is_file() and not out.exists()
     assert not list(tmp_path.glob(".*.part"))  # no half-written temporary left behind
     fails(["distill", "--data", d / "ave.h5", "--out", out, "--lir-weight", "0", "--epochs",
-           "121", "--resume", "-q"], "differing fields: epochs (120 -> 121)")
+           "120", "--margin", "0.5", "--resume", "-q"], "differing fields: margin (0.3 -> 0.5)")
     before = state.read_bytes()
     fails(["distill", "--data", d / "ave.h5", "--out", out, "--lir-weight", "0", "--epochs",
-           "120", "-q"], "pass --resume to continue it, or --overwrite to start over")
+           "120", "-q"], "pass --resume to continue it (or extend it with more --epochs), or "
+          "--overwrite to start over")
     assert state.read_bytes() == before  # a rerun without --resume does not discard it
     ok(["distill", "--data", d / "ave.h5", "--out", out, "--lir-weight", "0", "--epochs",
         "120", "--resume", "-q"])
-    assert out.is_file() and not state.exists()
+    assert out.is_file() and state.is_file()  # the state stays: --epochs N+k extends the run
 
 
 def test_same_seed_same_command_gives_byte_identical_artifacts(pipeline, tmp_path):
@@ -562,7 +563,7 @@ def test_resume_with_other_inputs_is_refused(pipeline, tmp_path):
     shutil.copy(d / "ave.h5", tmp_path / "same.h5")  # the same data under another name
     ok(["teach", "--data", tmp_path / "same.h5", "--out", out, "--epochs", "300", "--resume",
         "-q"])
-    assert out.is_file() and not state.exists()
+    assert out.is_file() and state.is_file()
 
 
 def test_markup_in_class_names_and_paths_prints_as_text(tmp_path, tiny):
@@ -587,3 +588,26 @@ def test_json_output_is_valid_json_with_non_finite_numbers():
 
     assert json.loads(json.dumps(_finite({"a": [float("-inf"), 1.0], "b": float("nan")}),
                                  allow_nan=False)) == {"a": [None, 1.0], "b": None}
+
+
+@pytest.mark.parametrize("stage", ["teach", "distill"])
+def test_resume_with_more_epochs_extends_a_finished_run_exactly(pipeline, tmp_path, stage):
+    """--resume --epochs N+k after a finished N-epoch run gives the very weights (and
+    soft labels) of a run started with N+k epochs; fewer epochs than done are refused."""
+    import torch
+
+    d = pipeline
+    base = {"teach": ["teach", "--data", d / "ave.h5", "--hidden", "16", "-q"],
+            "distill": ["distill", "--data", d / "ave.h5", "--lir-weight", "0",
+                        "--embed-dim", "8", "-q"]}[stage]
+    run, fresh = tmp_path / "run.pt", tmp_path / "fresh.pt"
+    ok(base + ["--out", run, "--epochs", "2"])
+    fails(base + ["--out", run, "--epochs", "1", "--resume"],
+          "has already trained 2 epochs; pass --epochs 2 to finish it, or more to extend it")
+    ok(base + ["--out", run, "--epochs", "5", "--resume"])
+    ok(base + ["--out", fresh, "--epochs", "5"] + (
+        ["--soft-out", tmp_path / "fresh.npz"] if stage == "teach" else []))
+    got, want = (torch.load(p, weights_only=True) for p in (run, fresh))
+    assert len(got["history"]) == len(want["history"]) == 5
+    for key, value in want["state_dict"].items():
+        torch.testing.assert_close(got["state_dict"][key], value, rtol=0, atol=0)

@@ -126,7 +126,7 @@ def test_synthetic_split_shares_and_their_limits(tmp_path):
     total = out["train"] + out["val"] + out["test"]
     assert abs(out["val"] / total - 0.05) < 0.02 and abs(out["test"] / total - 0.1) < 0.02
     fails([*TINY_EXTRACT, "--val-fraction", "0.5",
-           "--test-fraction", "0.5", "--out", tmp_path / "bad.h5"], "leave clips for train")
+           "--test-fraction", "0.5", "--out", tmp_path / "bad.h5"], "leave no clips to train on")
     assert not (tmp_path / "bad.h5").exists()
 
 

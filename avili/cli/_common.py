@@ -3,6 +3,7 @@ turns AviliError into one stderr line and exit code 2, progress and summary outp
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
@@ -12,8 +13,14 @@ from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from avili import __version__
+
+try:  # Typer 0.2x ships its own copy of Click; older ones use click
+    from typer._click import Context, exceptions as click_exceptions
+except ImportError:  # pragma: no cover (depends on the installed Typer)
+    from click import Context, exceptions as click_exceptions
 from avili.config import (AUDIO_BACKBONES, COOCCURRENCE, GRAPH_ALGORITHMS, GRAPH_BACKENDS,
                           LIR_FORMS, METRIC_LOSSES, SPLITS, TEACHER_NEGATIVES,
                           VISUAL_BACKBONES)
@@ -37,10 +44,40 @@ synthetic benchmark. Each command's --help has an example.
 
 Example: avili demo --workdir avili-demo
 """
+
+
+@contextlib.contextmanager
+def _usage_errors_on_one_line() -> Any:
+    """Click's usage errors (an unknown option, a value of the wrong type, a missing
+    option) as one stderr line and exit code 2, like every other avili error, instead of
+    Typer's usage box."""
+    try:
+        yield
+    except click_exceptions.ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # prints the help: not an error
+            raise
+        where = exc.ctx.command_path if getattr(exc, "ctx", None) else "avili"
+        text = exc.format_message().replace("Value error, ", "")
+        _fail(f"{where}: {text} (see {where} --help)", exc, code=exc.exit_code)
+
+
+class OneLineErrors(TyperGroup):
+    """The app's command group: usage errors end in one line (see above)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Context:
+        with _usage_errors_on_one_line():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Context) -> Any:
+        with _usage_errors_on_one_line():
+            return super().invoke(ctx)
+
+
 # Help is Rich markup on every Typer version (their default differs): a literal "[" is "\\[".
-app = typer.Typer(name="avili", no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(name="avili", cls=OneLineErrors, no_args_is_help=True,
+                  pretty_exceptions_enable=False,
                   add_completion=True, rich_markup_mode="rich", help=paragraphs(APP_HELP))
-_state = {"debug": False}
+_state: dict[str, bool] = {"debug": False}
 
 
 class Device(str, Enum):
@@ -178,7 +215,7 @@ def guarded(fn: Callable) -> Callable:
         from avili.errors import AviliError
 
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
         except AviliError as exc:
             _fail(str(exc), exc)
         except KeyboardInterrupt as exc:
@@ -187,8 +224,37 @@ def guarded(fn: Callable) -> Callable:
         except OSError as exc:
             where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
             _fail(f"{where}{exc.strerror or exc}", exc)
+        _outputs_written()
+        return result
 
     return run
+
+
+def _outputs_written() -> None:
+    """The command's outputs are complete. A SIGTERM from now on says so and exits 143,
+    instead of dying silently while the interpreter shuts down; once Python's own teardown
+    begins (our atexit hook runs before the libraries' ones), SIGTERM is ignored, so the
+    process still ends with the command's exit status."""
+    import atexit
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminated_when_done)
+    if not _state.get("atexit"):
+        atexit.register(signal.signal, signal.SIGTERM, signal.SIG_IGN)
+        _state["atexit"] = True
+
+
+def _terminated_when_done(signum: int, frame: Any) -> None:
+    import os
+    import sys
+
+    from avili._console import stderr
+
+    sys.stdout.flush()
+    stderr.print("[bold yellow]terminated[/] after the outputs were written; they are "
+                 "complete", highlight=False, soft_wrap=True)
+    sys.stderr.flush()
+    os._exit(128 + signum)
 
 
 def command(name: str, parent: Optional[typer.Typer] = None) -> Callable:
@@ -208,7 +274,8 @@ def _fail(message: str, exc: BaseException, code: int = 2) -> None:
 
     from avili._console import stderr
 
-    stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    stderr.print(f"[bold red]error:[/] {escape(' '.join(message.split()))}", highlight=False,
+                 soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -221,6 +288,23 @@ def _progress(quiet: bool) -> Any:
 
     other_rank = int(os.environ.get("WORLD_SIZE", "1")) > 1 and os.environ.get("RANK", "0") != "0"
     return NullProgress() if quiet or other_rank else RichProgress()
+
+
+def given_options() -> dict[str, str]:
+    """The current command's parameters typed on the command line: name -> flag."""
+    try:  # as Context above
+        from typer._click.globals import get_current_context
+    except ImportError:  # pragma: no cover
+        from click import get_current_context
+    ctx = get_current_context(silent=True)
+    if ctx is None:
+        return {}
+    out = {}
+    for param in ctx.command.params:
+        source = ctx.get_parameter_source(param.name)
+        if source is not None and source.name == "COMMANDLINE":
+            out[param.name] = (param.opts or [param.name])[0]
+    return out
 
 
 def _outputs(overwrite: bool, *paths: Optional[Path]) -> None:

@@ -126,6 +126,7 @@ def extract(
         from avili.errors import AviliError
 
         raise AviliError(f"unexpected argument {parts[0]} (only --merge takes file arguments)")
+    _refuse_foreign_options(modes[0])
     if synthetic:
         if cooccurrence.value != "planted" and (num_classes, rules) != (None, None):
             from avili.errors import AviliError
@@ -171,6 +172,35 @@ def extract(
     else:
         s = api.merge(parts or [], out, _progress(quiet))
     _emit(s, as_json, extract_line(modes[0], s))
+
+
+SOURCE_OPTIONS = {  # parameter names that only one source reads
+    "--synthetic": {"num_classes", "cooccurrence", "clips", "rules", "absent_rate", "audio_dim",
+                    "visual_dim", "planted_out", "orthogonal_prototypes", "test_fraction"},
+    "--from": {"classes", "class_names", "chunk_rows"},
+    "--videos": {"labels", "audio_backbone", "visual_backbone", "audio_weights",
+                 "visual_weights", "fps", "start", "duration", "keep_segments", "batch_size",
+                 "workers", "shard", "strict", "device"},
+    "--merge": set(),
+}
+SHARED_OPTIONS = {"--synthetic": {"val_fraction", "seed"}, "--from": {"val_fraction", "seed"},
+                  "--videos": {"val_fraction", "seed"}, "--merge": set()}
+
+
+def _refuse_foreign_options(mode: str) -> None:
+    """An option typed on the command line that ``mode`` does not read is an error, not
+    silently ignored (e.g. --class-names with --synthetic)."""
+    from avili.cli._common import given_options
+
+    mine = SOURCE_OPTIONS[mode] | SHARED_OPTIONS[mode]
+    for name, flag in given_options().items():
+        owner = next((m for m, names in SOURCE_OPTIONS.items() if name in names), None)
+        shared = any(name in names for names in SHARED_OPTIONS.values())
+        if name not in mine and (owner or shared):
+            from avili.errors import AviliError
+
+            where = f"belongs to {owner}" if owner else "is not read"
+            raise AviliError(f"{flag} {where}; it has no effect with {mode}")
 
 
 def _extract_synthetic(out: Path, cfg: SyntheticConfig, planted_out: Optional[Path],

@@ -65,7 +65,7 @@ def teach(
                       harvest_quantile=harvest_quantile, epochs=epochs,
                       batch_size=batch_size, lr=lr, hidden=hidden, align_weight=align_weight,
                       max_memory_mb=max_memory, seed=seed, device=device.value)
-    _outputs(overwrite, out, soft)
+    _outputs(overwrite or _extends(resume, out), out, soft)
     s = api.teach(data, cfg, out, soft, _progress(quiet), resume, overwrite)
     if "rank" in s:  # a torchrun rank other than 0: rank 0 reports
         return
@@ -128,6 +128,9 @@ def infer_graph(
     """
     from avili import api
 
+    from avili.config import check_range
+
+    check_range("--top", top, 0)
     if show is not None:
         from avili.graph.graphfile import load_graph
 
@@ -239,7 +242,7 @@ def distill(
                         margin=margin, embed_dim=embed_dim,
                         max_memory_mb=max_memory, gather=gather, seed=seed,
                         device=device.value)
-    _outputs(overwrite, out)
+    _outputs(overwrite or _extends(resume, out), out)
     s = api.distill(data, cfg, out, soft, graph, _progress(quiet), resume, overwrite)
     if "rank" in s:  # a torchrun rank other than 0: rank 0 reports
         return
@@ -301,18 +304,20 @@ def evaluate(
     cfg = EvalConfig(split=split.value, relevance=relevance.value, ci=ci or len(model) > 1,
                      map_variant=map_variant.value, chunk=chunk, seed=seed,
                      max_memory_mb=max_memory)
+    from avili.artifacts import check_distinct
+    from avili.diagnose import DiagnoseConfig
+
+    diagnosis = DiagnoseConfig(top_edges=top_edges, tau=tau, seed=seed)
     pngs = [] if plot is None else [plot / n for n in api.plot_names(model)]
+    check_distinct([save_embeddings, plot])  # a --plot folder where the NPZ goes
     _outputs(overwrite, save_embeddings, *pngs)
     diagnose = None
     if diagnose_graph is not None:
-        from avili.diagnose import DiagnoseConfig
-
         if soft is None:
             from avili.errors import AviliError
 
             raise AviliError("--diagnose-graph needs --soft (the teacher's soft labels)")
-        diagnose = (diagnose_graph, soft, DiagnoseConfig(top_edges=top_edges, tau=tau,
-                                                         seed=seed))
+        diagnose = (diagnose_graph, soft, diagnosis)
     s = api.compare(model, data, cfg, save_embeddings, plot,
                     soft if relevance == Relevance.harvested else None, diagnose)
     diag = s.get("diagnostic")
@@ -357,3 +362,11 @@ def demo(
     from avili.report import demo_table
 
     stdout.print(demo_table(results))
+
+
+def _extends(resume: bool, out: Path) -> bool:
+    """--resume over a run's own training state may replace that run's outputs: it
+    finishes an interrupted commit, or extends a finished run (--epochs N+k)."""
+    from avili.train.state import state_path
+
+    return resume and state_path(out).is_file()

@@ -44,7 +44,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from avili.config import ImportConfig
-from avili.data.import_plan import (Segment, check_config, make_plan, read_rows,
+from avili.data.import_plan import (Segment, make_plan, read_rows,
                                     resolve_names, write_plan)
 from avili.errors import AviliError, first_line
 from avili.progress import Progress
@@ -87,7 +87,6 @@ def convert_release(folder: str | os.PathLike, out: str | os.PathLike, cfg: Impo
     """Convert an AVE release folder into the avili dataset ``out``; returns the summary
     described in :func:`avili.data.importers.import_features`."""
     folder = Path(folder)
-    check_config(cfg)
     check_release(folder)
     with _open_all(folder) as arrays:
         n, width = _check_shapes(arrays, folder)

@@ -51,8 +51,10 @@ def write_gallery(g: Gallery, path: str | os.PathLike,
     not used and the embeddings go to the file block by block, never all in memory."""
     import h5py
 
+    from avili.data.h5write import new_h5
+
     with atomic_output(path) as tmp:
-        with h5py.File(tmp, "w") as f:
+        with new_h5(tmp, path) as f:
             f.attrs["schema"], f.attrs["schema_version"] = SCHEMA, SCHEMA_VERSION
             f.attrs["provenance"] = json.dumps(to_jsonable(g.provenance), sort_keys=True)
             if chunks is None:

@@ -64,16 +64,6 @@ class Plan:
         return {s: int((self.split[self.keep] == s).sum()) for s in ("train", "val", "test")}
 
 
-def check_config(cfg: ImportConfig) -> None:
-    """Reject impossible option values before any reading."""
-    if cfg.chunk_rows < 1:
-        raise AviliError(f"chunk_rows must be at least 1, got {cfg.chunk_rows}")
-    if not 0.0 <= cfg.val_fraction < 1.0:
-        raise AviliError(f"val_fraction must lie in [0, 1), got {cfg.val_fraction}")
-    if cfg.classes is not None and len(set(cfg.classes)) != len(cfg.classes):
-        raise AviliError(f"--classes names a class twice: {cfg.classes}")
-
-
 def resolve_names(in_file: list[str] | None, cfg: ImportConfig, label: np.ndarray,
                   width: int | None, path: Path, default: list[str] | None = None
                   ) -> tuple[list[str], str]:

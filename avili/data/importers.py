@@ -37,7 +37,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from avili.config import ImportConfig
-from avili.data.import_plan import (Segment, check_config, make_plan, read_rows,
+from avili.data.import_plan import (Segment, make_plan, read_rows,
                                     resolve_names, write_plan)
 from avili.artifacts import require_input
 from avili.errors import AviliError, first_line
@@ -88,7 +88,6 @@ def import_features(source: str | os.PathLike, out: str | os.PathLike, cfg: Impo
     class_names, class_names_source, audio_dim, visual_dim, label_encoding, pooling,
     val_carved, dropped {reason: clips}.
     """
-    check_config(cfg)
     if detect_format(source) == "ave-release":
         from avili.data.ave_release import convert_release
 
@@ -100,7 +99,6 @@ def convert_file(source: str | os.PathLike, out: str | os.PathLike, cfg: ImportC
                  progress: Progress | None = None) -> dict:
     """Convert one flagged or presplit HDF5/NPZ file; see :func:`import_features`."""
     source = Path(source)
-    check_config(cfg)
     with open_arrays(source) as (container, arrays):
         layout = _layout(set(arrays), source)
         fmt = f"{layout}-{container}"

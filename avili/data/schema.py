@@ -33,6 +33,7 @@ import numpy as np
 
 from avili.artifacts import atomic_output, dumps, require_input
 from avili.config import SPLITS
+from avili.data.h5write import GuardedH5, new_h5
 from avili.errors import AviliError, first_line, json_record, reader, wrong_kind
 
 SCHEMA = "avili.dataset"
@@ -147,7 +148,7 @@ def write_dataset(ds: Dataset, path: str | os.PathLike) -> Path:
     validate(ds, path)
     strings = h5py.string_dtype("utf-8")
     with atomic_output(path) as tmp:
-        with h5py.File(tmp, "w") as f:
+        with new_h5(tmp, path) as f:
             f.attrs["schema"] = SCHEMA
             f.attrs["schema_version"] = SCHEMA_VERSION
             f.attrs["provenance"] = dumps(ds.provenance)
@@ -202,13 +203,13 @@ def _read_open(f: Any, path: Path, events: bool, features: Any = None) -> Datase
         raise AviliError(f"missing required key(s) {missing}", path)
     ds = Dataset(
         audio=features(f, "audio"), visual=features(f, "visual"),
-        label=_integer(f, "label", path), split=as_strings(f["split"][()]),
+        label=integers(f["label"][()], "label", path), split=as_strings(f["split"][()]),
         clip_id=as_strings(f["clip_id"][()]), class_names=as_strings(f["class_names"][()]).tolist(),
         provenance=json_record(f.attrs.get("provenance", "{}"), path), path=path)
     if events:
         for key in EVENT_KEYS:
             if key in f:
-                setattr(ds, key, _numeric(f, key, np.uint8, path))
+                setattr(ds, key, flags(f[key][()], key, path))
     validate(ds, path)
     return ds
 
@@ -236,10 +237,22 @@ def _numeric(f: Any, key: str, dtype: type, path: Path) -> np.ndarray:
     return np.asarray(arr, dtype=dtype)
 
 
-def _integer(f: Any, key: str, path: Path) -> np.ndarray:
-    arr = f[key][()]
-    if not np.issubdtype(arr.dtype, np.integer):
+def flags(arr: np.ndarray, key: str, path: str | os.PathLike | None) -> np.ndarray:
+    """``arr`` as uint8 0/1 flags (events, harvested labels); any other value, NaN
+    included, is an error naming ``key`` and ``path``."""
+    arr = np.asarray(arr)
+    if arr.dtype.kind not in "biuf" or not np.isin(arr, (0, 1)).all():
+        raise AviliError(f"'{key}' must hold 0/1 flags", path)
+    return arr.astype(np.uint8)
+
+
+def integers(arr: np.ndarray, key: str, path: str | os.PathLike | None) -> np.ndarray:
+    """``arr`` as int64; a non-integer dtype, or a value beyond int64, is an error."""
+    arr = np.asarray(arr)
+    if arr.dtype.kind not in "iu":
         raise AviliError(f"'{key}' must hold integers, found dtype {arr.dtype}", path)
+    if arr.dtype.kind == "u" and arr.size and arr.max() > np.iinfo(np.int64).max:
+        raise AviliError(f"'{key}' holds values beyond the int64 range", path)
     return arr.astype(np.int64)
 
 
@@ -290,10 +303,15 @@ class DatasetWriter:
         self._atomic = atomic_output(self.path)
         tmp = self._atomic.__enter__()
         try:
-            self._file = h5py.File(tmp, "w")
-            self._create(self._file, h5py.string_dtype("utf-8"))
+            self._h5 = GuardedH5(tmp, self.path)
         except BaseException:
             self._atomic.__exit__(*sys.exc_info())
+            raise
+        self._file = self._h5.file
+        try:
+            self._create(self._file, h5py.string_dtype("utf-8"))
+        except BaseException as exc:
+            self._close_after_error(exc)
             raise
         return self
 
@@ -322,6 +340,7 @@ class DatasetWriter:
         _check(not self._written[start:stop].any(), f"rows {start}..{stop - 1} written twice",
                self.path)
         self._check_chunk(start, k, audio, visual, label, split, clip_id, events)
+        self._h5.check()  # a full disk stops the job at once
         f = self._file
         f["audio"][start:stop] = np.asarray(audio, dtype=np.float32)
         f["visual"][start:stop] = np.asarray(visual, dtype=np.float32)
@@ -368,15 +387,28 @@ class DatasetWriter:
                    f"'{key}' chunk must have shape ({k}, {c})", self.path)
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        if exc is not None:
+            self._close_after_error(exc)
+            return False
         try:
-            if exc_type is None:
-                self._finish()
-        except BaseException:
-            self._file.close()
-            self._atomic.__exit__(*sys.exc_info())
+            self._finish()
+            self._h5.close()
+        except BaseException as error:
+            self._close_after_error(error)
             raise
-        self._file.close()
-        return bool(self._atomic.__exit__(exc_type, exc, tb))
+        return bool(self._atomic.__exit__(None, None, None))
+
+    def _close_after_error(self, exc: BaseException) -> None:
+        """Close the file and drop the temporary after ``exc``. The disk's refusal, if
+        any, is raised instead: it explains whatever failed after it."""
+        try:
+            self._h5.close()
+        except AviliError as refused:
+            self._atomic.__exit__(type(refused), refused, refused.__traceback__)
+            raise refused from None
+        except Exception:  # noqa: BLE001 (the error already on its way out wins)
+            pass
+        self._atomic.__exit__(type(exc), exc, exc.__traceback__)
 
     def _finish(self) -> None:
         missing = np.flatnonzero(~self._written)

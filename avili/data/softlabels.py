@@ -19,7 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from avili.artifacts import atomic_output, dumps, ids_sha256, require_input
-from avili.data.schema import split_counts
+from avili.data.schema import flags, integers, split_counts
 from avili.errors import AviliError, first_line, json_record, reader, wrong_kind
 
 SCHEMA = "avili.soft_labels"
@@ -83,6 +83,9 @@ def load_npz(path: str | os.PathLike, what: str,
     """The arrays of an NPZ file (every one, or those of ``keys`` present), without
     pickles; clear errors for missing or broken files."""
     path = require_input(path)
+    if not zipfile.is_zipfile(path):  # else numpy takes it for a pickle and says so
+        raise wrong_kind(f"not a readable {what} NPZ file (not a zip archive)", path,
+                         NPZ_KINDS.get(what, "soft_labels"))
     try:
         with np.load(path, allow_pickle=False) as npz:
             return {k: npz[k] for k in npz.files if keys is None or k in keys}
@@ -129,13 +132,13 @@ def load_soft_labels(path: str | os.PathLike,
     soft = SoftLabels(audio=audio, visual=visual, class_names=names, path=path)
     if "clip_id" in arrays:  # copy=False: a million clips' arrays are not read twice
         soft.clip_id = arrays["clip_id"].astype(str, copy=False)
-        soft.label = arrays["label"].astype(np.int64, copy=False)
+        soft.label = integers(arrays["label"], "label", path)
         soft.split = arrays["split"].astype(str, copy=False)
     if "provenance" in arrays:
         soft.provenance = json_record(arrays["provenance"], path)
     for key in HARVESTED:
         if key in arrays:
-            setattr(soft, key, arrays[key].astype(np.uint8, copy=False))
+            setattr(soft, key, flags(arrays[key], key, path))
     return soft
 
 

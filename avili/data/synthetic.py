@@ -249,9 +249,6 @@ def plan(cfg: SyntheticConfig) -> Plan:
     if cfg.classes < 2 or cfg.clips < 10 * cfg.classes:
         raise AviliError(f"need at least 2 classes and 10 clips per class; got "
                          f"{cfg.classes} classes, {cfg.clips} clips")
-    if min(cfg.val_fraction, cfg.test_fraction) < 0 or cfg.val_fraction + cfg.test_fraction >= 1:
-        raise AviliError(f"val and test fractions must be >= 0 and leave clips for train; got "
-                         f"{cfg.val_fraction:g} and {cfg.test_fraction:g}")
     rng = np.random.default_rng(cfg.seed)
     if sets is None:
         names = class_names_for(cfg.classes)

@@ -27,6 +27,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from avili.artifacts import atomic_output, dumps
+from avili.data.schema import flags
 from avili.data.softlabels import load_npz
 from avili.errors import AviliError, json_record, reader, wrong_kind
 
@@ -150,16 +151,25 @@ def load_graph(path: str | os.PathLike) -> Graph:
         if arrays[key].shape != (p, p):
             raise AviliError(f"'{key}' must have shape ({p}, {p}) for {len(names)} classes, "
                              f"found {arrays[key].shape}", path)
-    weight = arrays["weight"].astype(np.float32)
-    if not np.isfinite(weight).all() or weight.min() < 0 or weight.max() > 1:
-        raise AviliError("'weight' must hold finite values in [0, 1]", path)
     frequency = arrays.get("frequency")
     if frequency is not None and frequency.shape != (p, p):
         raise AviliError(f"'frequency' must have shape ({p}, {p}), found {frequency.shape}", path)
-    return Graph(class_names=names, weight=weight, undirected=arrays["undirected"].astype(bool),
-                 sign=arrays["sign"].astype(np.int8),
-                 frequency=None if frequency is None else frequency.astype(np.float32),
+    sign = arrays["sign"]
+    if sign.dtype.kind not in "biu" or not np.isin(sign, (-1, 0, 1)).all():
+        raise AviliError("'sign' must hold -1, 0 or +1", path)
+    return Graph(class_names=names, weight=_unit(arrays["weight"], "weight", path),
+                 undirected=flags(arrays["undirected"], "undirected", path).astype(bool),
+                 sign=sign.astype(np.int8),
+                 frequency=None if frequency is None else _unit(frequency, "frequency", path),
                  provenance=json_record(arrays.get("provenance", "{}"), path), path=path)
+
+
+def _unit(arr: np.ndarray, key: str, path: Path) -> np.ndarray:
+    """``arr`` as float32 if it holds finite real values in [0, 1]."""
+    if arr.dtype.kind not in "biuf" or not (np.isfinite(arr).all() and (arr >= 0).all()
+                                            and (arr <= 1).all()):
+        raise AviliError(f"'{key}' must hold finite values in [0, 1]", path)
+    return arr.astype(np.float32)
 
 
 def describe_graph(graph: Graph) -> dict[str, Any]:

@@ -47,9 +47,6 @@ def infer_graph(soft: SoftLabels, cfg: GraphConfig) -> Graph:
     sign. Edges below ``cfg.min_frequency`` are dropped, then ``cfg.top_k`` prunes as in
     :func:`keep_top_k`.
     """
-    if cfg.restarts < 1 or cfg.bootstrap < 0 or not 0.0 <= cfg.min_frequency <= 1.0:
-        raise AviliError(f"need --restarts >= 1, --bootstrap >= 0 and --min-frequency in "
-                         f"[0, 1]; got {cfg.restarts}, {cfg.bootstrap}, {cfg.min_frequency}")
     search = search_backend(cfg.algorithm, cfg.backend)
     prepared = prepare(soft, cfg)
     data = prepared.data[:, prepared.used]

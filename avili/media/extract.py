@@ -71,7 +71,6 @@ def extract_videos(videos_dir: PathLike, labels_csv: PathLike, out: PathLike,
     sizes, backbones, wall ``seconds`` and ``clips_per_s`` (decode + embed loop only).
     """
     started = time.perf_counter()
-    _check_config(cfg)
     table = read_labels(labels_csv, videos_dir, cfg.val_fraction, cfg.seed)
     rows = shard_rows(len(table), cfg.shard)
     if rows.size == 0:
@@ -108,7 +107,6 @@ def extract_videos(videos_dir: PathLike, labels_csv: PathLike, out: PathLike,
 def embed_media_file(path: PathLike, cfg: VideoConfig) -> tuple[np.ndarray, np.ndarray]:
     """One media file's clip-level features as ``extract --videos`` computes them with
     ``cfg``: (Da,) audio and (Dv,) visual float32, the means over segments."""
-    _check_config(cfg)
     require_av()
     device = resolve_device(cfg.device)
     audio_bb, visual_bb = create_audio_backbone(cfg, device), create_visual_backbone(cfg, device)
@@ -122,18 +120,6 @@ def embed_media_file(path: PathLike, cfg: VideoConfig) -> tuple[np.ndarray, np.n
     if not (np.isfinite(audio).all() and np.isfinite(visual).all()):
         raise AviliError("the backbones gave non-finite features", path)
     return audio.astype(np.float32), visual.astype(np.float32)
-
-
-def _check_config(cfg: VideoConfig) -> None:
-    problems = [(cfg.fps > 0, f"fps must be positive, got {cfg.fps}"),
-                (cfg.start >= 0, f"start must be >= 0 seconds, got {cfg.start}"),
-                (cfg.duration is None or cfg.duration > 0,
-                 f"duration must be positive, got {cfg.duration}"),
-                (cfg.batch_size >= 1, f"batch size must be >= 1, got {cfg.batch_size}"),
-                (cfg.workers >= 1, f"workers must be >= 1, got {cfg.workers}")]
-    for ok, message in problems:
-        if not ok:
-            raise AviliError(message)
 
 
 def _embed_rows(table: LabelTable, rows: np.ndarray, cfg: VideoConfig, audio_bb: AudioBackbone,

@@ -4,7 +4,6 @@ and best-epoch selection on the validation split (never the test split)."""
 from __future__ import annotations
 
 import copy
-import json
 import random
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -72,9 +71,8 @@ def fit(model: torch.nn.Module, step: StepFn, order: OrderFn, epochs: int, batch
     first = 0
     if resumable is not None and resumable.resume:
         first, state = load_state(resumable, model, optimizer, generator)
-        history = json.loads(state["history"])
-        best = FitResult(state["best_state"], int(state["best_epoch"]),
-                         float(state["best_score"]))
+        history = state["history"]
+        best = FitResult(state["best_state"], state["best_epoch"], state["best_score"])
         progress.advance(first, f"resumed after epoch {first}")
     try:
         for epoch in range(first, epochs):

@@ -6,7 +6,10 @@ model, optimizer and loss-module weights, every random-number state (Python's
 epoch so far with its weights, the history, and the stage config. Everything is stored as
 tensors, strings and numbers and loaded with ``weights_only=True``. Resuming restores all
 of it, so an interrupted run ends with the same weights as an uninterrupted one on the
-same device. A different config is refused, naming the fields that differ.
+same device. A different config is refused, naming the fields that differ; only
+``epochs`` may grow. The state stays after the run finishes, so ``--resume --epochs N+k``
+extends a finished run exactly as if it had been started with N+k epochs (no schedule
+depends on the epoch count).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import numpy as np
 import torch
 
 from avili.checkpoint import SCHEMA, best_of, load_checkpoint, save_checkpoint
-from avili.errors import AviliError
+from avili.errors import AviliError, reader
 
 KIND = "train_state"
 
@@ -73,9 +76,12 @@ def save_state(r: Resumable, epoch: int, model: torch.nn.Module, optimizer: Any,
     save_checkpoint(r.path, KIND, payload, {"kind": KIND})
 
 
+@reader
 def load_state(r: Resumable, model: torch.nn.Module, optimizer: Any,
                generator: torch.Generator) -> tuple[int, dict[str, Any]]:
-    """Restore everything from ``r.path``; returns (first epoch to run, state)."""
+    """Restore everything from ``r.path``; returns (first epoch to run, state), the state's
+    ``history`` parsed (a list of per-epoch dicts) and its best epoch checked against the
+    model. Whatever a damaged file provokes is one error naming it (:func:`reader`)."""
     if not r.path.is_file():
         raise AviliError("--resume: no training state to resume from (it is written after "
                          "each epoch of a run with the same output)", r.path)
@@ -88,17 +94,37 @@ def load_state(r: Resumable, model: torch.nn.Module, optimizer: Any,
         raise AviliError(f"--resume with other input files than the interrupted run "
                          f"({', '.join(other)} differ); pass the same inputs, or "
                          "--overwrite without --resume to start over", r.path)
+    done = int(state["epoch"]) + 1
+    if int(current.get("epochs", done)) < done:
+        raise AviliError(f"--resume: this run has already trained {done} epochs; pass "
+                         f"--epochs {done} to finish it, or more to extend it", r.path)
+    stored.pop("epochs", None), current.pop("epochs", None)  # more epochs extend the run
     differ = sorted(k for k in set(stored) | set(current) if stored.get(k) != current.get(k))
     if differ:
         raise AviliError("--resume with a different config; differing fields: "
                          + ", ".join(f"{k} ({stored.get(k)!r} -> {current.get(k)!r})"
                                      for k in differ), r.path)
+    _check_weights(state["best_state"], model)
+    state["history"] = json.loads(state["history"])
+    if not isinstance(state["history"], list) or not all(
+            isinstance(h, dict) for h in state["history"]):
+        raise AviliError("'history' must be a JSON list of per-epoch records", r.path)
+    state["best_epoch"], state["best_score"] = int(state["best_epoch"]), float(
+        state["best_score"])
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     for key, module in r.extra.items():
         module.load_state_dict(state["extra"][key])
     _set_rng_state(state["rng"], generator)
-    return int(state["epoch"]) + 1, state
+    return done, state
+
+
+def _check_weights(weights: Any, model: torch.nn.Module) -> None:
+    """``weights`` fit ``model``: the same tensor names and shapes."""
+    mine = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    if not isinstance(weights, dict) or {k: tuple(getattr(v, "shape", ())) for k, v in
+                                         weights.items()} != mine:
+        raise AviliError("the best epoch's weights do not fit the model")
 
 
 def describe_state(content: dict[str, Any]) -> dict[str, Any]:

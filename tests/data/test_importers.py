@@ -251,8 +251,8 @@ def test_not_hdf5_empty_and_missing(tmp_path):
 
 def test_bad_options(tmp_path):
     path = save(tmp_path / "src.h5", flagged(source()))
-    for options, message in (({"chunk_rows": 0}, "chunk_rows"), ({"val_fraction": 1.0},
-                             "val_fraction"), ({"classes": ["a", "a"]}, "twice")):
+    for options, message in (({"chunk_rows": 0}, "--chunk-rows"), ({"val_fraction": 1.0},
+                             "--val-fraction"), ({"classes": ["a", "a"]}, "twice")):
         with pytest.raises(ValueError, match=message):
             convert(tmp_path, path, **options)
 

@@ -124,5 +124,5 @@ def test_text_event_keys_are_refused_cleanly(tmp_path):
         for k, v in valid_content().items():
             f[k] = v
         f["audio_events"] = np.full((6, 2), b"abc")
-    with pytest.raises(AviliError, match="'audio_events' must be numeric"):
+    with pytest.raises(AviliError, match="'audio_events' must hold 0/1 flags"):
         read_dataset(tmp_path / "x.h5")

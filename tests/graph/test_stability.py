@@ -104,7 +104,7 @@ def test_restarts_keep_the_best_score_and_bootstrap_sets_frequencies():
 
 def test_bad_stability_options():
     soft = soft_from(linear_gaussian(p=4, n=50)[0])
-    with pytest.raises(ValueError, match="--restarts >= 1"):
+    with pytest.raises(ValueError, match="--restarts must be a finite number >= 1"):
         infer_graph(soft, GraphConfig(restarts=0))
 
 

@@ -159,7 +159,7 @@ def test_transformers_backbones_from_local_folders(video_dir, labels_csv, tiny_w
     ({"audio_backbone": "hf"}, "needs --audio-weights"),
     ({"visual_backbone": "hf", "visual_weights": "./no/such/folder"}, "weights folder not found"),
     ({"audio_backbone": "wav"}, "unknown audio backbone"),
-    ({"fps": 0.0}, "fps must be positive"),
+    ({"fps": 0.0}, "--fps must be a finite number > 0"),
 ])
 def test_backbone_errors(video_dir, labels_csv, tmp_path, change, problem):
     with pytest.raises(AviliError, match=problem):

@@ -13,9 +13,9 @@ _avili_options() {  # $1: a command path; REPLY: its options
         'avili') REPLY="--debug --no-debug --version --install-completion --show-completion --help" ;;
         'avili extract') REPLY="--out --synthetic --no-synthetic --from --videos --merge --num-classes --cooccurrence --clips --rules --absent-rate --audio-dim --visual-dim --planted-out --orthogonal-prototypes --random-prototypes --classes --class-names --val-fraction --test-fraction --chunk-rows --labels --audio-backbone --visual-backbone --audio-weights --visual-weights --fps --start --duration --keep-segments --no-keep-segments --batch-size --workers --shard --strict --no-strict --device --seed --quiet -q --overwrite --no-overwrite --json --help" ;;
         'avili info') REPLY="--json --help" ;;
-        'avili teach') REPLY="--data --out --soft-out --epochs --batch-size --lr --hidden --align-weight --mode --negatives --expected-positives --negative-weight --harvest-quantile --resume --max-memory --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
+        'avili teach') REPLY="--data --out --soft-out --epochs --batch-size --lr --hidden --weight-decay --dropout --align-weight --mode --negatives --expected-positives --negative-weight --harvest-quantile --resume --max-memory --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
         'avili infer-graph') REPLY="--out --format --csv --plot --lambda --restarts --bootstrap --min-frequency --workers --backend --algorithm --top-k --min-lift --input-kind --class-names --show --top --seed --overwrite --no-overwrite --json --help" ;;
-        'avili distill') REPLY="--data --out --soft --graph --lir --lir-weight --graph-weight --pair-edge-weight --loss --mining --temperature --fnac-weight --fnac-warmup --cpsp-weight --tolerance --epochs --batch-size --lr --margin --embed-dim --resume --max-memory --gather --no-gather --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
+        'avili distill') REPLY="--data --out --soft --graph --lir --lir-weight --graph-weight --pair-edge-weight --loss --mining --temperature --fnac-weight --fnac-warmup --cpsp-weight --tolerance --epochs --batch-size --lr --margin --embed-dim --hidden --weight-decay --dropout --resume --max-memory --gather --no-gather --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
         'avili eval') REPLY="--model --data --split --relevance --ci --map-variant --per-class --markdown --chunk --save-embeddings --seed --diagnose-graph --soft --tau --top-edges --plot --max-memory --overwrite --no-overwrite --json --help" ;;
         'avili demo') REPLY="--workdir --seed --quiet -q --json --help" ;;
         'avili retrieve') REPLY="--model --data --query --k --direction --split --json --help" ;;
@@ -82,6 +82,8 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili teach --batch-size'|\
         'avili teach --lr'|\
         'avili teach --hidden'|\
+        'avili teach --weight-decay'|\
+        'avili teach --dropout'|\
         'avili teach --align-weight'|\
         'avili teach --expected-positives'|\
         'avili teach --negative-weight'|\
@@ -112,6 +114,9 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili distill --lr'|\
         'avili distill --margin'|\
         'avili distill --embed-dim'|\
+        'avili distill --hidden'|\
+        'avili distill --weight-decay'|\
+        'avili distill --dropout'|\
         'avili distill --max-memory'|\
         'avili distill --seed'|\
         'avili eval --chunk'|\

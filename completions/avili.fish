@@ -46,6 +46,8 @@ function __avili_path --description 'The avili command being typed'
                 'avili teach --batch-size' \
                 'avili teach --lr' \
                 'avili teach --hidden' \
+                'avili teach --weight-decay' \
+                'avili teach --dropout' \
                 'avili teach --align-weight' \
                 'avili teach --mode' \
                 'avili teach --negatives' \
@@ -93,6 +95,9 @@ function __avili_path --description 'The avili command being typed'
                 'avili distill --lr' \
                 'avili distill --margin' \
                 'avili distill --embed-dim' \
+                'avili distill --hidden' \
+                'avili distill --weight-decay' \
+                'avili distill --dropout' \
                 'avili distill --max-memory' \
                 'avili distill --seed' \
                 'avili distill --device' \
@@ -220,6 +225,8 @@ complete -c avili -n '__avili_at "avili teach"' -l epochs -x -d ''
 complete -c avili -n '__avili_at "avili teach"' -l batch-size -x -d ''
 complete -c avili -n '__avili_at "avili teach"' -l lr -x -d ''
 complete -c avili -n '__avili_at "avili teach"' -l hidden -x -d ''
+complete -c avili -n '__avili_at "avili teach"' -l weight-decay -x -d 'AdamW weight decay.'
+complete -c avili -n '__avili_at "avili teach"' -l dropout -x -d 'Dropout in the heads.'
 complete -c avili -n '__avili_at "avili teach"' -l align-weight -x -d 'Weight of the AV-SAL alignment loss.'
 complete -c avili -n '__avili_at "avili teach"' -l mode -x -a 'aligned independent fused' -d 'independent (per-modality heads, no alignment; VALOR), aligned (AV-SAL: plus the alignment loss) or fused (one head on both modalities).'
 complete -c avili -n '__avili_at "avili teach"' -l negatives -x -a 'epr weak assume' -d 'Unannotated classes: epr (unknown, with an expected number of events per clip), weak (down-weighted negatives) or assume (negatives: plain BCE).'
@@ -276,6 +283,9 @@ complete -c avili -n '__avili_at "avili distill"' -l batch-size -x -d ''
 complete -c avili -n '__avili_at "avili distill"' -l lr -x -d ''
 complete -c avili -n '__avili_at "avili distill"' -l margin -x -d ''
 complete -c avili -n '__avili_at "avili distill"' -l embed-dim -x -d ''
+complete -c avili -n '__avili_at "avili distill"' -l hidden -x -d 'Hidden width of each tower.'
+complete -c avili -n '__avili_at "avili distill"' -l weight-decay -x -d 'AdamW weight decay.'
+complete -c avili -n '__avili_at "avili distill"' -l dropout -x -d 'Dropout in the towers.'
 complete -c avili -n '__avili_at "avili distill"' -l resume -d 'Continue an interrupted run from the training state saved after each epoch (<out>.state.pt); the config must match.'
 complete -c avili -n '__avili_at "avili distill"' -l max-memory -x -d 'Feature memory budget in MB; larger datasets stay on disk and are read in chunks (0 = a quarter of RAM).'
 complete -c avili -n '__avili_at "avili distill"' -l gather -l no-gather -d 'Under torchrun: gather every rank\'s embeddings (with gradients) so the loss sees the whole global batch; --no-gather: each rank\'s own slice.'

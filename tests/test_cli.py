@@ -611,3 +611,19 @@ def test_resume_with_more_epochs_extends_a_finished_run_exactly(pipeline, tmp_pa
     assert len(got["history"]) == len(want["history"]) == 5
     for key, value in want["state_dict"].items():
         torch.testing.assert_close(got["state_dict"][key], value, rtol=0, atol=0)
+
+
+def test_training_flags_reach_the_config_and_the_device_used_is_recorded(pipeline, tmp_path):
+    import torch
+
+    d = pipeline
+    ok(["teach", "--data", d / "ave.h5", "--out", tmp_path / "t.pt", "--epochs", "1",
+        "--weight-decay", "0.01", "--dropout", "0.1", "-q"])
+    ok(["distill", "--data", d / "ave.h5", "--out", tmp_path / "s.pt", "--epochs", "1",
+        "--lir-weight", "0", "--hidden", "24", "--weight-decay", "0", "--dropout", "0", "-q"])
+    teacher, student = (torch.load(tmp_path / n, weights_only=True) for n in ("t.pt", "s.pt"))
+    assert (teacher["config"]["weight_decay"], teacher["config"]["dropout"]) == (0.01, 0.1)
+    assert (student["config"]["hidden"], student["config"]["dropout"]) == (24, 0.0)
+    assert student["state_dict"]["audio.1.weight"].shape[0] == 24
+    for ckpt in (teacher, student):
+        assert json.loads(ckpt["provenance"])["training"]["device"] == "cpu"  # not "auto"

@@ -145,7 +145,7 @@ def test_negative_k_and_unwritable_output(base, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("I am a file, not a folder")
     fails(["distill", "--data", base / "good.h5", "--out", blocker / "s.pt", "--lir-weight",
-           "0"], "file")
+           "0"], "cannot make the output's folder")
 
 
 def test_full_disk(base, tmp_path, monkeypatch):

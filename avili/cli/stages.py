@@ -24,6 +24,9 @@ def teach(
         help="Soft labels to write (default: soft.npz beside --out).")] = None,
     epochs: int = TeachConfig.epochs, batch_size: int = TeachConfig.batch_size,
     lr: float = TeachConfig.lr, hidden: int = TeachConfig.hidden,
+    weight_decay: Annotated[float, typer.Option(help="AdamW weight decay.")
+                            ] = TeachConfig.weight_decay,
+    dropout: Annotated[float, typer.Option(help="Dropout in the heads.")] = TeachConfig.dropout,
     align_weight: Annotated[float, typer.Option(help="Weight of the AV-SAL alignment loss.")
                             ] = TeachConfig.align_weight,
     mode: Annotated[TeacherMode, typer.Option(help="independent (per-modality heads, no "
@@ -64,6 +67,7 @@ def teach(
                       expected_positives=expected_positives, negative_weight=negative_weight,
                       harvest_quantile=harvest_quantile, epochs=epochs,
                       batch_size=batch_size, lr=lr, hidden=hidden, align_weight=align_weight,
+                      weight_decay=weight_decay, dropout=dropout,
                       max_memory_mb=max_memory, seed=seed, device=device.value)
     _outputs(overwrite or _extends(resume, out), out, soft)
     s = api.teach(data, cfg, out, soft, _progress(quiet), resume, overwrite)
@@ -208,7 +212,14 @@ def distill(
                          "may give up against the best.")] = DistillConfig.tolerance,
     epochs: int = DistillConfig.epochs, batch_size: int = DistillConfig.batch_size,
     lr: float = DistillConfig.lr, margin: float = DistillConfig.margin,
-    embed_dim: int = DistillConfig.embed_dim, resume: Resume = False,
+    embed_dim: int = DistillConfig.embed_dim,
+    hidden: Annotated[int, typer.Option(help="Hidden width of each tower.")
+                      ] = DistillConfig.hidden,
+    weight_decay: Annotated[float, typer.Option(help="AdamW weight decay.")
+                            ] = DistillConfig.weight_decay,
+    dropout: Annotated[float, typer.Option(help="Dropout in the towers.")
+                       ] = DistillConfig.dropout,
+    resume: Resume = False,
     max_memory: MaxMemory = 0.0,
     gather: Annotated[bool, typer.Option(help="Under torchrun: gather every rank's "
                                               "embeddings (with gradients) so the loss sees "
@@ -239,7 +250,8 @@ def distill(
                         pair_edge_weight=pair_edge_weight,
                         fnac_weight=fnac_weight, fnac_warmup=fnac_warmup,
                         cpsp_weight=cpsp_weight, epochs=epochs, batch_size=batch_size, lr=lr,
-                        margin=margin, embed_dim=embed_dim,
+                        margin=margin, embed_dim=embed_dim, hidden=hidden,
+                        weight_decay=weight_decay, dropout=dropout,
                         max_memory_mb=max_memory, gather=gather, seed=seed,
                         device=device.value)
     _outputs(overwrite or _extends(resume, out), out)

@@ -52,7 +52,9 @@ class InMemory:
         """Nothing to drop: the arrays belong to the dataset."""
 
     def describe(self) -> dict[str, Any]:
-        return {"streamed": False}
+        """How training read its features, and the device it ran on (``--device auto``
+        resolved), for the provenance record."""
+        return {"streamed": False, "device": str(self.audio.device)}
 
 
 class Pooled:
@@ -114,7 +116,7 @@ class Pooled:
 
     def describe(self) -> dict[str, Any]:
         return {"streamed": True, "pool_rows": self.per_pool * self.block,
-                "block_rows": self.block}
+                "block_rows": self.block, "device": str(self.device)}
 
 
 def pool_bytes(budget: int, clips: int) -> int:

@@ -19,8 +19,10 @@ from avili import __version__
 
 try:  # Typer 0.2x ships its own copy of Click; older ones use click
     from typer._click import Context, exceptions as click_exceptions
+    from typer._click.globals import get_current_context
 except ImportError:  # pragma: no cover (depends on the installed Typer)
     from click import Context, exceptions as click_exceptions
+    from click.globals import get_current_context
 from avili.config import (AUDIO_BACKBONES, COOCCURRENCE, GRAPH_ALGORITHMS, GRAPH_BACKENDS,
                           LIR_FORMS, METRIC_LOSSES, SPLITS, TEACHER_NEGATIVES,
                           VISUAL_BACKBONES)
@@ -165,6 +167,9 @@ Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted 
                                       "the training state saved after each epoch "
                                       "(<out>.state.pt); the config must match.")]
 DeviceOpt = Annotated[Device, typer.Option(help="Where to train: CUDA when present by default.")]
+Hidden = Annotated[int, typer.Option(help="Hidden width of the network.")]
+WeightDecay = Annotated[float, typer.Option(help="AdamW weight decay.")]
+Dropout = Annotated[float, typer.Option(help="Dropout rate in the network.")]
 
 
 def _version(value: bool) -> None:
@@ -292,10 +297,6 @@ def _progress(quiet: bool) -> Any:
 
 def given_options() -> dict[str, str]:
     """The current command's parameters typed on the command line: name -> flag."""
-    try:  # as Context above
-        from typer._click.globals import get_current_context
-    except ImportError:  # pragma: no cover
-        from click import get_current_context
     ctx = get_current_context(silent=True)
     if ctx is None:
         return {}

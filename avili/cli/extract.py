@@ -183,8 +183,7 @@ SOURCE_OPTIONS = {  # parameter names that only one source reads
                  "workers", "shard", "strict", "device"},
     "--merge": set(),
 }
-SHARED_OPTIONS = {"--synthetic": {"val_fraction", "seed"}, "--from": {"val_fraction", "seed"},
-                  "--videos": {"val_fraction", "seed"}, "--merge": set()}
+COMMON_OPTIONS = {"val_fraction", "seed"}  # read by every source but --merge
 
 
 def _refuse_foreign_options(mode: str) -> None:
@@ -192,11 +191,10 @@ def _refuse_foreign_options(mode: str) -> None:
     silently ignored (e.g. --class-names with --synthetic)."""
     from avili.cli._common import given_options
 
-    mine = SOURCE_OPTIONS[mode] | SHARED_OPTIONS[mode]
+    mine = SOURCE_OPTIONS[mode] | (COMMON_OPTIONS if mode != "--merge" else set())
     for name, flag in given_options().items():
         owner = next((m for m, names in SOURCE_OPTIONS.items() if name in names), None)
-        shared = any(name in names for names in SHARED_OPTIONS.values())
-        if name not in mine and (owner or shared):
+        if name not in mine and (owner or name in COMMON_OPTIONS):
             from avili.errors import AviliError
 
             where = f"belongs to {owner}" if owner else "is not read"

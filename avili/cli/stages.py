@@ -8,11 +8,11 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from avili.cli._common import (Device, DeviceOpt, GraphAlgorithm, GraphBackend,
-                               InputKind, Json, LirForm, LossName, MapVariant, MaxMemory,
-                               Mining, Negatives, Overwrite, Quiet, Relevance, Resume, Seed,
-                               Split, TeacherMode, _emit, _outputs, _print_grids, _progress,
-                               _warn, command, weight_or_auto)
+from avili.cli._common import (Device, DeviceOpt, Dropout, GraphAlgorithm, GraphBackend,
+                               Hidden, InputKind, Json, LirForm, LossName, MapVariant,
+                               MaxMemory, Mining, Negatives, Overwrite, Quiet, Relevance,
+                               Resume, Seed, Split, TeacherMode, WeightDecay, _emit, _outputs,
+                               _print_grids, _progress, _warn, command, weight_or_auto)
 from avili.config import (GRAPH_WEIGHT_GRID, LIR_WEIGHT_GRID, DemoConfig, DistillConfig,
                           EvalConfig, GraphConfig, TeachConfig)
 
@@ -23,10 +23,8 @@ def teach(
     soft_out: Annotated[Optional[Path], typer.Option(
         help="Soft labels to write (default: soft.npz beside --out).")] = None,
     epochs: int = TeachConfig.epochs, batch_size: int = TeachConfig.batch_size,
-    lr: float = TeachConfig.lr, hidden: int = TeachConfig.hidden,
-    weight_decay: Annotated[float, typer.Option(help="AdamW weight decay.")
-                            ] = TeachConfig.weight_decay,
-    dropout: Annotated[float, typer.Option(help="Dropout in the heads.")] = TeachConfig.dropout,
+    lr: float = TeachConfig.lr, hidden: Hidden = TeachConfig.hidden,
+    weight_decay: WeightDecay = TeachConfig.weight_decay, dropout: Dropout = TeachConfig.dropout,
     align_weight: Annotated[float, typer.Option(help="Weight of the AV-SAL alignment loss.")
                             ] = TeachConfig.align_weight,
     mode: Annotated[TeacherMode, typer.Option(help="independent (per-modality heads, no "
@@ -131,7 +129,6 @@ def infer_graph(
     Example: avili infer-graph soft.npz --out graph.npz --bootstrap 20 --min-frequency 0.5
     """
     from avili import api
-
     from avili.config import check_range
 
     check_range("--top", top, 0)
@@ -212,14 +209,9 @@ def distill(
                          "may give up against the best.")] = DistillConfig.tolerance,
     epochs: int = DistillConfig.epochs, batch_size: int = DistillConfig.batch_size,
     lr: float = DistillConfig.lr, margin: float = DistillConfig.margin,
-    embed_dim: int = DistillConfig.embed_dim,
-    hidden: Annotated[int, typer.Option(help="Hidden width of each tower.")
-                      ] = DistillConfig.hidden,
-    weight_decay: Annotated[float, typer.Option(help="AdamW weight decay.")
-                            ] = DistillConfig.weight_decay,
-    dropout: Annotated[float, typer.Option(help="Dropout in the towers.")
-                       ] = DistillConfig.dropout,
-    resume: Resume = False,
+    embed_dim: int = DistillConfig.embed_dim, hidden: Hidden = DistillConfig.hidden,
+    weight_decay: WeightDecay = DistillConfig.weight_decay,
+    dropout: Dropout = DistillConfig.dropout, resume: Resume = False,
     max_memory: MaxMemory = 0.0,
     gather: Annotated[bool, typer.Option(help="Under torchrun: gather every rank's "
                                               "embeddings (with gradients) so the loss sees "

@@ -89,7 +89,7 @@ def load_state(r: Resumable, model: torch.nn.Module, optimizer: Any,
     stored = json.loads(state["config"])
     current = json.loads(json.dumps(r.config, sort_keys=True))  # tuples read back as lists
     theirs, mine = stored.pop("inputs", None) or {}, current.pop("inputs", None) or {}
-    other = sorted(k for k in set(theirs) | set(mine) if theirs.get(k) != mine.get(k))
+    other = _differing(theirs, mine)
     if other:
         raise AviliError(f"--resume with other input files than the interrupted run "
                          f"({', '.join(other)} differ); pass the same inputs, or "
@@ -98,8 +98,9 @@ def load_state(r: Resumable, model: torch.nn.Module, optimizer: Any,
     if int(current.get("epochs", done)) < done:
         raise AviliError(f"--resume: this run has already trained {done} epochs; pass "
                          f"--epochs {done} to finish it, or more to extend it", r.path)
-    stored.pop("epochs", None), current.pop("epochs", None)  # more epochs extend the run
-    differ = sorted(k for k in set(stored) | set(current) if stored.get(k) != current.get(k))
+    stored.pop("epochs", None)  # more epochs extend the run
+    current.pop("epochs", None)
+    differ = _differing(stored, current)
     if differ:
         raise AviliError("--resume with a different config; differing fields: "
                          + ", ".join(f"{k} ({stored.get(k)!r} -> {current.get(k)!r})"
@@ -117,6 +118,11 @@ def load_state(r: Resumable, model: torch.nn.Module, optimizer: Any,
         module.load_state_dict(state["extra"][key])
     _set_rng_state(state["rng"], generator)
     return done, state
+
+
+def _differing(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    """The keys whose values differ between ``a`` and ``b`` (missing counts as None)."""
+    return sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
 
 
 def _check_weights(weights: Any, model: torch.nn.Module) -> None:

@@ -12,14 +12,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from avili.artifacts import atomic_output, file_sha256, ids_sha256, output_group, provenance
-from avili.config import (DistillConfig, EvalConfig, GraphConfig, ImportConfig,
+from avili.artifacts import file_sha256, ids_sha256, output_group, provenance
+from avili.config import (DistillConfig, GraphConfig, ImportConfig,
                           SyntheticConfig, TeachConfig, VideoConfig)
 from avili.data.lazy import budget_bytes, open_for_training
 from avili.data.softlabels import (SoftLabels, align_to_dataset, load_soft_labels,
                                    save_soft_labels)
 from avili.errors import AviliError
-from avili.graph.graphfile import check_classes, load_graph, save_graph
+from avili.data.graphfile import check_classes, load_graph, save_graph
 from avili.progress import Progress
 from avili.students import load_student, students_and_data  # noqa: F401 (part of the API)
 
@@ -250,146 +250,5 @@ def _payload(model: Any, cfg: Any, ds: Any, fit: Any, **extra: Any) -> dict[str,
             "best_score": float(fit.best_score), "extra": extra}
 
 
-def evaluate(model_path: PathLike, data: PathLike, cfg: EvalConfig,
-             save_embeddings: PathLike | None = None) -> dict[str, Any]:
-    """Standard mAP (a2v, v2a, average), mAP@R, P@k, R@k, MRR and per-class AP on one
-    split (optionally CIs and the non-standard cumulative mAP); optionally save the
-    split's embeddings."""
-    return compare([model_path], data, cfg, save_embeddings)["models"][0]
-
-
-def compare(model_paths: Sequence[PathLike], data: PathLike, cfg: EvalConfig,
-            save_embeddings: PathLike | None = None, plot_dir: PathLike | None = None,
-            soft: PathLike | None = None, diagnose: tuple | None = None) -> dict[str, Any]:
-    """Evaluate several students on the same split; every model after the first also gets
-    its differences to the first, with paired bootstrap 95% CIs over the same queries.
-    ``save_embeddings`` keeps the first model's; ``plot_dir`` gets PNGs
-    (:func:`_plots`); ``soft`` supplies the harvested labels of ``--relevance harvested``;
-    ``diagnose`` = (graph, soft labels, DiagnoseConfig) adds the false-negative diagnostic
-    (:func:`diagnose_graph`) on the same embeddings, as ``"diagnostic"``."""
-    from avili.evaluate import differences, direction_metrics, summarize
-
-    if not model_paths:
-        raise AviliError("give at least one --model")
-    if cfg.map_variant not in ("standard", "cumulative"):
-        raise AviliError(f"unknown --map-variant {cfg.map_variant!r}; expected standard or "
-                         "cumulative")
-    if diagnose is not None and len(model_paths) < 2:
-        raise AviliError("--diagnose-graph compares models: give at least two --model")
-    ds, part, seen = _embedded(model_paths, data, cfg.split, cfg.relevance == "events",
-                               int(cfg.max_memory_mb * 2**20) or None)
-    harvested = _harvested(soft, ds, cfg.split, data) if soft else None
-    diagnostic = (None if diagnose is None else  # before any file is written
-                  _diagnostic(ds, part, seen, data, *diagnose, cfg.split))
-    rows, base = [], None
-    for path, audio, visual in seen:
-        stats = direction_metrics(audio, visual, part, cfg, harvested)
-        row = {"model": str(path), "data": str(data), "split": cfg.split,
-               "relevance": cfg.relevance, "map_variant": cfg.map_variant,
-               **summarize(stats, part, cfg)}
-        if base is None:
-            base = stats
-            if save_embeddings is not None:
-                _save_embeddings(save_embeddings, audio, visual, part)
-        else:
-            row.update(differences(stats, base, cfg))
-        rows.append(row)
-    out = {"split": cfg.split, "relevance": cfg.relevance, "baseline": str(model_paths[0]),
-           "models": rows,
-           "plots": []}
-    if plot_dir is not None:
-        with output_group():  # every PNG, or none
-            out["plots"] = _plots(seen, part, cfg, plot_dir)
-    if diagnostic is not None:
-        out["diagnostic"] = diagnostic
-    return out
-
-
-def _embedded(model_paths: Sequence[PathLike], data: PathLike, split: str, events: bool,
-              max_memory: int | None = None) -> tuple[Any, Any, list[tuple]]:
-    """The dataset (read once), its ``split``, and (path, audio, visual) embeddings
-    (n, E) of that split for each model."""
-    from avili.evaluate import embed
-
-    models, ds = students_and_data(model_paths, data, events, max_memory)
-    part = ds.subset(split)
-    return ds, part, [(path, *embed(model, part)) for path, model in zip(model_paths, models)]
-
-
-def _harvested(soft_path: PathLike, ds: Any, split: str, data: PathLike
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """The split's harvested (audio, visual) (n, C) labels from a soft-label file."""
-    soft = align_to_dataset(load_soft_labels(soft_path), ds.clip_id, ds.class_names, data)
-    if soft.audio_labels is None or soft.visual_labels is None:
-        raise AviliError("no harvested 'audio_labels'/'visual_labels' in these soft labels; "
-                         "write them with 'avili teach'", soft_path)
-    rows = ds.indices(split)
-    return soft.audio_labels[rows], soft.visual_labels[rows]
-
-
-def plot_names(model_paths: Sequence[PathLike]) -> list[str]:
-    """The file names ``eval --plot DIR`` writes into DIR for these models."""
-    from pathlib import Path
-
-    return (["pr_a2v.png", "pr_v2a.png", "training.png"]
-            + [f"tsne_{Path(p).stem}.png" for p in model_paths])
-
-
-def _plots(seen: list, part: Any, cfg: EvalConfig, plot_dir: PathLike) -> list[str]:
-    """PNGs in ``plot_dir``: mean precision-recall curves per direction (``pr_a2v.png``,
-    ``pr_v2a.png``), val mAP per training epoch (``training.png``) and a t-SNE map per
-    model (``tsne_<model file stem>.png``). Returns the paths written."""
-    from pathlib import Path
-
-    from avili import plots
-    from avili.checkpoint import load_checkpoint
-    from avili.evaluate import mean_pr_curves, tsne_map
-
-    out, labels = Path(plot_dir), [Path(p).stem for p, *_ in seen]
-    curves = [mean_pr_curves(a, v, part, cfg) for _, a, v in seen]
-    written = [plots.pr_curves({lab: c[d] for lab, c in zip(labels, curves)}, d,
-                               out / f"pr_{d}.png") for d in ("a2v", "v2a")]
-    histories = {lab: load_checkpoint(p, "student")["history"] for lab, (p, *_) in
-                 zip(labels, seen)}
-    written.append(plots.training_curves(histories, out / "training.png"))
-    for lab, (_, a, v) in zip(labels, seen):
-        points, label, side = tsne_map(a, v, part.label, seed=cfg.seed)
-        written.append(plots.embedding_map(points, label, side, part.class_names,
-                                           f"t-SNE of {lab} embeddings ({cfg.split} split)",
-                                           out / f"tsne_{lab}.png"))
-    return [str(p) for p in written]
-
-
-def diagnose_graph(model_paths: Sequence[PathLike], data: PathLike, graph_path: PathLike,
-                   soft_path: PathLike, split: str, cfg: Any) -> dict[str, Any]:
-    """The false-negative diagnostic (:mod:`avili.diagnose`) of several students on one
-    split: how much closer each later model holds the graph-linked clip pairs than the
-    first, with a random-pair control. ``cfg`` is a :class:`avili.diagnose.DiagnoseConfig`."""
-    if len(model_paths) < 2:
-        raise AviliError("--diagnose-graph compares models: give at least two --model")
-    ds, part, seen = _embedded(model_paths, data, split, events=False)
-    return _diagnostic(ds, part, seen, data, graph_path, soft_path, cfg, split)
-
-
-def _diagnostic(ds: Any, part: Any, seen: list[tuple], data: PathLike, graph_path: PathLike,
-                soft_path: PathLike, cfg: Any, split: str) -> dict[str, Any]:
-    from avili.diagnose import diagnose
-
-    graph = load_graph(graph_path)
-    check_classes(graph, part.class_names, data)
-    soft = align_to_dataset(load_soft_labels(soft_path), ds.clip_id, ds.class_names, data)
-    rows = ds.indices(split)
-    result = diagnose(graph, (soft.audio[rows], soft.visual[rows]), part.label,
-                      [(a, v) for _, a, v in seen], cfg)
-    return {"graph": str(graph_path), "soft": str(soft_path), "split": split,
-            "models": [str(p) for p, *_ in seen], **result}
-
-
-def _save_embeddings(path: PathLike, audio: np.ndarray, visual: np.ndarray, part: Any) -> None:
-    with atomic_output(path) as tmp:
-        with open(tmp, "wb") as handle:
-            np.savez(handle, audio=audio, visual=visual, clip_id=part.clip_id,
-                     label=part.label, class_names=np.array(part.class_names))
-
-
-from avili.api_retrieval import build_index, retrieve, search_index  # noqa: E402,F401
+from avili.eval.stage import compare, diagnose_graph, evaluate, plot_names  # noqa: E402,F401
+from avili.retrieval.stage import build_index, retrieve, search_index  # noqa: E402,F401

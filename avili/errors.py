@@ -33,29 +33,21 @@ KIND_WORDS = {"dataset": "an avili dataset", "soft_labels": "soft labels", "grap
               "teacher": "a teacher checkpoint", "student": "a student checkpoint",
               "train_state": "a training state", "gallery": "a gallery index",
               "checkpoint": "an avili checkpoint"}
-_PROBING = [False]
-
-
-def wrong_kind(message: str, path: str | os.PathLike, expected: str) -> AviliError:
-    """A reader's error for ``path``. When ``path`` is in fact another kind of avili
-    artifact (told by content, as ``avili info`` tells it), the error says so instead:
-    "is soft labels, expected a student checkpoint". ``expected``: a key of
+class WrongKind(AviliError):
+    """A reader's refusal of a file that is not the kind it reads. The file may be another
+    kind of avili artifact; :func:`avili.info.explain` tells which, by content, and words
+    the error as "is soft labels, expected a student checkpoint". ``expected``: a key of
     :data:`KIND_WORDS`."""
-    if not _PROBING[0]:  # describing a file runs readers, which may land here again
-        _PROBING[0] = True
-        try:
-            from avili.info import describe
 
-            kind = describe(path)["kind"]
-        except Exception:  # noqa: BLE001 (not an artifact either: the reader's message)
-            kind = None
-        finally:
-            _PROBING[0] = False
-        same = kind == expected or (expected == "checkpoint" and kind in (
-            "teacher", "student", "train_state"))
-        if kind in KIND_WORDS and not same:
-            return AviliError(f"is {KIND_WORDS[kind]}, expected {KIND_WORDS[expected]}", path)
-    return AviliError(message, path)
+    def __init__(self, message: str, path: str | os.PathLike, expected: str) -> None:
+        super().__init__(message, path)
+        self.expected = expected
+
+
+def wrong_kind(message: str, path: str | os.PathLike, expected: str) -> WrongKind:
+    """A reader's error for ``path``, which is not the ``expected`` kind (see
+    :class:`WrongKind`)."""
+    return WrongKind(message, path, expected)
 
 
 def json_record(text: Any, path: str | os.PathLike | None, what: str = "provenance"

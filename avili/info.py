@@ -57,7 +57,7 @@ def _sniff(path: Path, head: bytes) -> tuple[str, dict[str, Any]]:
     text = head.lstrip()
     if text.startswith(b"{"):
         from avili.graph.export import read_json
-        from avili.graph.graphfile import describe_graph
+        from avili.data.graphfile import describe_graph
 
         return "JSON", describe_graph(read_json(path))
     if text.startswith(b"<?xml") or b"<graphml" in text:
@@ -76,7 +76,7 @@ def _archive(path: Path) -> tuple[str, dict[str, Any]]:
     if any(n.endswith("data.pkl") for n in names):
         return "torch .pt", _checkpoint(path)
     from avili.data.softlabels import SCHEMA as SOFT, describe_soft_labels, load_npz
-    from avili.graph.graphfile import SCHEMA as GRAPH, describe_graph, load_graph
+    from avili.data.graphfile import SCHEMA as GRAPH, describe_graph, load_graph
 
     schema = str(load_npz(path, "avili", ["schema"]).get("schema", ""))
     if schema == SOFT:
@@ -114,3 +114,23 @@ def _normalize(path: Path, container: str, facts: dict[str, Any]) -> dict[str, A
             or record.get("clip_ids_sha256"), "shapes": facts.get("shapes") or {},
             "class_names": facts.get("class_names") or [], "splits": facts.get("splits"),
             "details": facts.get("details") or {}, "provenance": record}
+
+
+def explain(exc: AviliError) -> AviliError:
+    """``exc`` reworded when it refuses a file that is in fact another kind of avili
+    artifact (told by content, as :func:`describe` tells it): "is soft labels, expected a
+    student checkpoint". Any other error comes back unchanged."""
+    from avili.errors import KIND_WORDS, WrongKind
+
+    if not isinstance(exc, WrongKind):
+        return exc
+    try:
+        kind = describe(exc.path)["kind"]
+    except AviliError:  # not an artifact either: the reader's message stands
+        return exc
+    same = kind == exc.expected or (exc.expected == "checkpoint" and kind in (
+        "teacher", "student", "train_state"))
+    if kind in KIND_WORDS and not same:
+        return AviliError(f"is {KIND_WORDS[kind]}, expected {KIND_WORDS[exc.expected]}",
+                          exc.path)
+    return exc

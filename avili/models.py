@@ -3,12 +3,14 @@ checkpoint's state dict carries them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from avili.errors import AviliError
 
 
 class Standardize(nn.Module):
@@ -117,3 +119,21 @@ def build_student(audio_dim: int, visual_dim: int, hidden: int, embed_dim: int,
                   dropout: float) -> TwoTower:
     """Audio and visual encoders into one L2-normalized embedding space."""
     return TwoTower(audio_dim, visual_dim, hidden, embed_dim, dropout, normalize=True)
+
+
+def predict(fn: Callable[[torch.Tensor], torch.Tensor], x: Any, device: torch.device,
+            batch_size: int = 4096) -> np.ndarray:
+    """Apply ``fn`` to (N, D) features in batches without gradients; (N, K) float32.
+    ``x`` is an array or anything sliceable into arrays (e.g. lazy HDF5 rows); the output
+    is filled in place, so peak memory is the output plus one batch."""
+    out = None
+    with torch.no_grad():
+        for start in range(0, x.shape[0], batch_size):
+            chunk = torch.as_tensor(np.asarray(x[start:start + batch_size]), device=device)
+            y = fn(chunk).float().cpu().numpy()
+            if out is None:
+                out = np.empty((x.shape[0], y.shape[1]), dtype=np.float32)
+            out[start:start + y.shape[0]] = y
+    if out is None:
+        raise AviliError("nothing to predict: no rows")
+    return out

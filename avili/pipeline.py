@@ -17,7 +17,7 @@ from typing import Any
 from avili import api
 from avili.artifacts import atomic_output, to_jsonable
 from avili.config import DemoConfig, EvalConfig
-from avili.graph.graphfile import load_graph, recovery
+from avili.data.graphfile import load_graph, recovery
 from avili.progress import Progress
 
 

@@ -7,7 +7,7 @@ looked at). Methods: each --loss (and the triplet with semi-hard mining), with
 --lir-weight 0 and with the default LIR weight. Reported per method, mean ± std over
 seeds: test A->V, V->A and average mAP (label relevance), average mAP under events
 relevance, and training seconds per epoch. For each "X + LIR" row also the
-false-negative diagnostic against "X" on the test split (:mod:`avili.diagnose`, top 10
+false-negative diagnostic against "X" on the test split (:mod:`avili.eval.diagnose`, top 10
 edges, tau 0.5): the pull on graph-linked pairs and on random pairs (the control).
 
 Run: python bench/compare.py [--seeds 0 1 2] [--epochs 40] [--methods triplet fnac ...]
@@ -27,8 +27,8 @@ import torch
 
 from avili.config import METRIC_LOSSES, DemoConfig, replace_seed
 from avili.data.synthetic import generate
-from avili.diagnose import DiagnoseConfig, diagnose
-from avili.evaluate import embed, evaluate_split
+from avili.eval.diagnose import DiagnoseConfig, diagnose
+from avili.eval.evaluate import embed, evaluate_split
 from avili.graph.infer import infer_graph
 from avili.train.distill import train_student
 from avili.train.teach import train_teacher

@@ -23,7 +23,7 @@ import tracemalloc
 import numpy as np
 from sklearn.metrics import average_precision_score
 
-from avili.metrics import chunked_metrics
+from avili.eval.metrics import chunked_metrics
 
 
 def embeddings(n: int, classes: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

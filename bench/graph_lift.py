@@ -16,7 +16,7 @@ import torch
 
 from avili.config import GraphConfig, SyntheticConfig, TeachConfig
 from avili.data.synthetic import generate
-from avili.graph.graphfile import recovery
+from avili.data.graphfile import recovery
 from avili.graph.infer import infer_graph
 from avili.train.teach import train_teacher
 

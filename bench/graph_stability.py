@@ -19,7 +19,7 @@ import numpy as np
 from avili.config import DemoConfig, replace_seed
 from avili.data.synthetic import generate
 from avili.graph.infer import infer_graph
-from avili.graph.graphfile import recovery
+from avili.data.graphfile import recovery
 from avili.train.teach import train_teacher
 
 

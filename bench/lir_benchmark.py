@@ -25,9 +25,9 @@ import torch
 
 from avili.config import DemoConfig, replace_seed
 from avili.data.synthetic import generate
-from avili.evaluate import evaluate_split
+from avili.eval.evaluate import evaluate_split
 from avili.graph.infer import infer_graph
-from avili.graph.graphfile import Graph, recovery
+from avili.data.graphfile import Graph, recovery
 from avili.train.distill import train_student
 from avili.train.teach import train_teacher
 

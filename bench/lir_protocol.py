@@ -61,7 +61,7 @@ def swap_labels(ds, rate: float, seed: int) -> int:
 
 
 def shuffled(graph, seed: int):
-    from avili.graph.graphfile import Graph
+    from avili.data.graphfile import Graph
 
     perm = np.random.default_rng(1000 + seed).permutation(graph.num_classes)
     idx = np.concatenate([perm, perm + graph.num_classes])
@@ -72,7 +72,7 @@ def shuffled(graph, seed: int):
 def per_clip(model, ds) -> dict[str, np.ndarray]:
     """{relevance: (n_test,) per-clip mean of A->V and V->A AP} (NaN: nothing relevant)."""
     from avili.config import EvalConfig
-    from avili.evaluate import direction_metrics, embed
+    from avili.eval.evaluate import direction_metrics, embed
 
     part = ds.subset("test")
     audio, visual = embed(model, part, "cpu")
@@ -97,7 +97,7 @@ def one_data_set(job: tuple) -> list[dict]:
     from avili.config import DistillConfig, GraphConfig, SyntheticConfig, TeachConfig
     from avili.data.softlabels import SoftLabels
     from avili.data.synthetic import generate
-    from avili.graph.graphfile import recovery
+    from avili.data.graphfile import recovery
     from avili.graph.infer import infer_graph
     from avili.train.distill import train_student
     from avili.train.select import select_student

@@ -52,7 +52,7 @@ def _child(n: int, method: str, queue) -> None:
     centres = rng.standard_normal((1000, 128), dtype=np.float32) / np.sqrt(128)
     g, q = _unit_clusters(rng, centres, n), _unit_clusters(rng, centres, 2048)
     if method == "avili":
-        from avili.retrieval import exact_topk
+        from avili.retrieval.search import exact_topk
 
         exact_topk(q[:8], g[:1000], 10)  # warm-up
         (_, idx), secs, mem = _measured(exact_topk, q, g, 10, 256)
@@ -63,7 +63,7 @@ def _child(n: int, method: str, queue) -> None:
         index.add(g)
         (_, idx), secs, mem = _measured(index.search, q, 10)
     else:
-        from avili.retrieval import build_ivfpq, ivfpq_topk
+        from avili.retrieval.search import build_ivfpq, ivfpq_topk
 
         start = time.perf_counter()
         blob = build_ivfpq(g, 4096, 16, 8, 0)

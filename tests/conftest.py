@@ -57,7 +57,7 @@ def artifacts(tmp_path_factory, tiny) -> Path:
     ``teacher.pt.state.pt`` and ``student.pt.state.pt`` of interrupted-looking one-epoch runs."""
     from avili import api
     from avili.config import DistillConfig, GraphConfig, IndexConfig, TeachConfig
-    from avili.graph.graphfile import save_graph
+    from avili.data.graphfile import save_graph
     from avili.train.distill import train_student
     from avili.train.teach import train_teacher
 

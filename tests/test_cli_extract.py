@@ -133,7 +133,7 @@ def test_synthetic_split_shares_and_their_limits(tmp_path):
 def test_synthetic_with_real_audioset_cooccurrence(tmp_path):
     from avili.cli import app
     from avili.data.schema import read_dataset
-    from avili.graph.graphfile import load_graph
+    from avili.data.graphfile import load_graph
     from tests.test_cli import runner
 
     real = ["extract", "--synthetic", "--cooccurrence", "audioset", "--clips", "290",

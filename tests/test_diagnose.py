@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from avili.diagnose import DiagnoseConfig, diagnose, linked_pairs, pair_distance
-from avili.graph.graphfile import Graph
+from avili.eval.diagnose import DiagnoseConfig, diagnose, linked_pairs, pair_distance
+from avili.data.graphfile import Graph
 
 
 def graph_with(c: int, edges: dict) -> Graph:

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from avili.config import EvalConfig
-from avili.evaluate import direction_metrics, relevance, summarize
+from avili.eval.evaluate import direction_metrics, relevance, summarize
 
 
 def test_event_relevance_rows(tiny):
@@ -38,7 +38,7 @@ def test_summary_keys_and_per_class(tiny):
 
 def test_summary_counts_queries_without_relevant():
     from avili.data.schema import Dataset
-    from avili.metrics import chunked_metrics
+    from avili.eval.metrics import chunked_metrics
 
     emb = np.eye(3, dtype=np.float32)
     rel = np.eye(3, dtype=bool)

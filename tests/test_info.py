@@ -15,7 +15,7 @@ from avili.artifacts import file_sha256, ids_sha256
 from avili.data.schema import SPLITS
 from avili.errors import AviliError
 from avili.graph.export import read_json
-from avili.graph.graphfile import load_graph
+from avili.data.graphfile import load_graph
 from avili.info import KINDS, describe
 from tests.conftest import TINY
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score
 
-from avili.metrics import average_precision, mean_average_precision
+from avili.eval.metrics import average_precision, mean_average_precision
 
 
 def sklearn_ap(scores: np.ndarray, relevant: np.ndarray) -> np.ndarray:
@@ -88,7 +88,7 @@ def naive_cutoffs(s: np.ndarray, rel: np.ndarray, k: int) -> dict:
 
 @pytest.mark.parametrize("decimals", [None, 1])
 def test_cutoff_metrics_match_a_naive_walk(decimals):
-    from avili.metrics import query_metrics
+    from avili.eval.metrics import query_metrics
 
     rng = np.random.default_rng(2)
     scores = rng.standard_normal((40, 30))
@@ -110,7 +110,7 @@ def test_cutoff_metrics_match_a_naive_walk(decimals):
 
 
 def test_single_positive_query_by_hand():
-    from avili.metrics import query_metrics
+    from avili.eval.metrics import query_metrics
 
     scores = np.array([[0.9, 0.8, 0.7, 0.6]])
     out = query_metrics(scores, np.array([[0, 0, 1, 0]], bool), ks=(1, 3))
@@ -122,7 +122,7 @@ def test_single_positive_query_by_hand():
 
 
 def test_cumulative_variant_matches_the_published_loop_and_inflates():
-    from avili.metrics import query_metrics
+    from avili.eval.metrics import query_metrics
 
     rng = np.random.default_rng(4)
     labels = rng.integers(0, 8, 300)
@@ -138,7 +138,7 @@ def test_cumulative_variant_matches_the_published_loop_and_inflates():
 
 def test_chunked_metrics_equal_one_pass_and_check_nan():
     from avili.errors import AviliError
-    from avili.metrics import chunked_metrics, query_metrics
+    from avili.eval.metrics import chunked_metrics, query_metrics
 
     rng = np.random.default_rng(5)
     q, g = rng.standard_normal((23, 8)), rng.standard_normal((31, 8))
@@ -155,7 +155,7 @@ def test_chunked_metrics_equal_one_pass_and_check_nan():
 
 
 def test_bootstrap_ci_brackets_the_mean_and_pairs():
-    from avili.metrics import bootstrap_ci
+    from avili.eval.metrics import bootstrap_ci
 
     rng = np.random.default_rng(6)
     values = rng.random(400)
@@ -169,7 +169,7 @@ def test_bootstrap_ci_brackets_the_mean_and_pairs():
 
 
 def test_pr_curve_is_the_interpolated_precision_of_a_naive_walk():
-    from avili.metrics import pr_curve
+    from avili.eval.metrics import pr_curve
 
     rng = np.random.default_rng(7)
     scores = rng.standard_normal((15, 40))

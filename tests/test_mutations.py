@@ -179,7 +179,7 @@ def _reader(name: str) -> Callable[[Path], Any]:
     from avili.data.gallery import read_gallery
     from avili.data.schema import read_dataset
     from avili.data.softlabels import load_soft_labels
-    from avili.graph.graphfile import load_graph
+    from avili.data.graphfile import load_graph
 
     return {"read_dataset": read_dataset, "read_gallery": read_gallery,
             "load_soft_labels": load_soft_labels, "load_graph": load_graph}[name]
@@ -206,7 +206,7 @@ def test_damaged_files_of_named_arrays(valid, reader, data):
 @given(how=st.one_of(st.tuples(st.just("bytes"), byte_damage),
                      st.tuples(st.just("array"), npz_arrays)))
 def test_damaged_query_files(valid, how):
-    from avili.index import read_query_features
+    from avili.retrieval.index import read_query_features
 
     path = valid[1] / "query.npy"
     if how[0] == "bytes":

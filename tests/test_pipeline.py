@@ -7,7 +7,7 @@ from rich.console import Console
 
 from avili.config import DemoConfig, DistillConfig, GraphConfig, TeachConfig
 from avili.pipeline import run_demo
-from avili.report import demo_table
+from avili.cli.report import demo_table
 from tests.conftest import TINY
 
 

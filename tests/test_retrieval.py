@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from avili.errors import AviliError
-from avili.retrieval import build_ivfpq, exact_topk, ivfpq_topk, recall_at_k
+from avili.retrieval.search import build_ivfpq, exact_topk, ivfpq_topk, recall_at_k
 
 
 def unit(rng, n, e=16):

@@ -92,7 +92,7 @@ app(sys.argv[1:], prog_name="avili")
 
 @pytest.mark.parametrize("script, code", [(AFTER_RUN, 143), (LATE_RUN, 0)])
 def test_sigterm_after_the_outputs_are_written(artifacts, tmp_path, script, code):
-    from avili.graph.graphfile import load_graph
+    from avili.data.graphfile import load_graph
 
     args = ["infer-graph", artifacts / "soft.npz", "--out", tmp_path / "g.npz", "--csv",
             tmp_path / "g.csv", "--json"]

@@ -222,7 +222,9 @@ def guarded(fn: Callable) -> Callable:
         try:
             result = fn(*args, **kwargs)
         except AviliError as exc:
-            _fail(str(exc), exc)
+            from avili.info import explain
+
+            _fail(str(explain(exc)), exc)
         except KeyboardInterrupt as exc:
             _fail("interrupted; finished artifacts are intact, unfinished ones were not "
                   "written; training commands continue with --resume", exc, code=130)
@@ -253,7 +255,7 @@ def _terminated_when_done(signum: int, frame: Any) -> None:
     import os
     import sys
 
-    from avili._console import stderr
+    from avili.cli._console import stderr
 
     sys.stdout.flush()
     stderr.print("[bold yellow]terminated[/] after the outputs were written; they are "
@@ -277,7 +279,7 @@ def _fail(message: str, exc: BaseException, code: int = 2) -> None:
         raise exc
     from rich.markup import escape
 
-    from avili._console import stderr
+    from avili.cli._console import stderr
 
     stderr.print(f"[bold red]error:[/] {escape(' '.join(message.split()))}", highlight=False,
                  soft_wrap=True)
@@ -288,7 +290,7 @@ def _progress(quiet: bool) -> Any:
     """Rich progress bars on stderr, unless ``quiet`` or on a torchrun rank other than 0."""
     import os
 
-    from avili._console import RichProgress
+    from avili.cli._console import RichProgress
     from avili.progress import NullProgress
 
     other_rank = int(os.environ.get("WORLD_SIZE", "1")) > 1 and os.environ.get("RANK", "0") != "0"
@@ -321,7 +323,7 @@ def _warn(messages: list[str]) -> None:
     """Warnings from a library call, one yellow line each on stderr."""
     from rich.markup import escape
 
-    from avili._console import stderr
+    from avili.cli._console import stderr
 
     for message in messages:
         stderr.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False,
@@ -329,8 +331,8 @@ def _warn(messages: list[str]) -> None:
 
 
 def _print_grids(grids: list, markdown: bool) -> None:
-    """Tables (:class:`avili.report.Grid`) on stdout, as Rich tables or Markdown."""
-    from avili._console import stdout
+    """Tables (:class:`avili.cli.report.Grid`) on stdout, as Rich tables or Markdown."""
+    from avili.cli._console import stdout
 
     for grid in grids:
         if markdown:
@@ -351,7 +353,7 @@ def _finite(value: Any) -> Any:
 
 
 def _emit(summary: dict, as_json: bool, line: str) -> None:
-    from avili._console import stdout
+    from avili.cli._console import stdout
 
     if as_json:
         from avili.artifacts import to_jsonable

@@ -145,7 +145,7 @@ def extract(
         return
     _outputs(overwrite, out)
     from avili import api
-    from avili.report import extract_line
+    from avili.cli.report import extract_line
 
     val_fraction = ImportConfig.val_fraction if val_fraction is None else val_fraction
     if source is not None:

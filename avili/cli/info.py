@@ -33,7 +33,7 @@ def info(
     if as_json:
         _emit(summary, True, "")
         return
-    from avili._console import stdout
-    from avili.report import info_table
+    from avili.cli._console import stdout
+    from avili.cli.report import info_table
 
     stdout.print(info_table(summary))

@@ -134,8 +134,8 @@ def _print_hits(results: list[dict], summary: dict, as_json: bool, title: str) -
     if as_json:
         _emit(summary, True, "")
         return
-    from avili._console import stdout
-    from avili.report import hits_table
+    from avili.cli._console import stdout
+    from avili.cli.report import hits_table
 
     for r in results:
         stdout.print(hits_table(r["hits"], f"{title}; query {r['query']}"))

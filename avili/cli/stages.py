@@ -133,7 +133,7 @@ def infer_graph(
 
     check_range("--top", top, 0)
     if show is not None:
-        from avili.graph.graphfile import load_graph
+        from avili.data.graphfile import load_graph
 
         _print_edges(load_graph(show), top, as_json, {"graph": str(show)}, "")
         return
@@ -166,8 +166,8 @@ def _print_edges(graph: Any, top: int, as_json: bool, summary: dict, line: str) 
     if as_json:
         _emit({**summary, "edge_list": edges}, True, "")
         return
-    from avili._console import stdout
-    from avili.report import edge_table
+    from avili.cli._console import stdout
+    from avili.cli.report import edge_table
 
     stdout.print(edge_table(edges[:top], f"strongest of {len(edges)} edges"))
     if line:
@@ -309,7 +309,7 @@ def evaluate(
                      map_variant=map_variant.value, chunk=chunk, seed=seed,
                      max_memory_mb=max_memory)
     from avili.artifacts import check_distinct
-    from avili.diagnose import DiagnoseConfig
+    from avili.eval.diagnose import DiagnoseConfig
 
     diagnosis = DiagnoseConfig(top_edges=top_edges, tau=tau, seed=seed)
     pngs = [] if plot is None else [plot / n for n in api.plot_names(model)]
@@ -328,14 +328,14 @@ def evaluate(
     if as_json:
         _emit(s if len(model) > 1 else s["models"][0], True, "")
         return
-    from avili.report import comparison_grid, diagnostic_grid, metrics_grid, per_class_grid
+    from avili.cli.report import comparison_grid, diagnostic_grid, metrics_grid, per_class_grid
 
     grids = [metrics_grid(s["models"][0])] if len(model) == 1 else [comparison_grid(s)]
     grids += [per_class_grid(m) for m in s["models"]] if per_class else []
     grids += [diagnostic_grid(diag)] if diag else []
     _print_grids(grids, markdown)
     if s["plots"]:
-        from avili._console import stderr
+        from avili.cli._console import stderr
 
         stderr.print(f"plots: {', '.join(s['plots'])}", markup=False, highlight=False,
                      soft_wrap=True)
@@ -362,8 +362,8 @@ def demo(
     if as_json:
         _emit(results, True, "")
         return
-    from avili._console import stdout
-    from avili.report import demo_table
+    from avili.cli._console import stdout
+    from avili.cli.report import demo_table
 
     stdout.print(demo_table(results))
 

@@ -44,7 +44,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from avili.config import ImportConfig
-from avili.data.import_plan import (Segment, make_plan, read_rows,
+from avili.data.import_plan import (SUPPORTED, Segment, make_plan, read_rows,
                                     resolve_names, write_plan)
 from avili.errors import AviliError, first_line
 from avili.progress import Progress
@@ -72,8 +72,6 @@ HASH_HEAD = 64 << 20
 
 def check_release(folder: str | os.PathLike) -> None:
     """Raise unless ``folder`` holds the required AVE release files."""
-    from avili.data.importers import SUPPORTED
-
     folder = Path(folder)
     missing = [f for role, f in FILES.items()
                if role not in OPTIONAL and not (folder / f).is_file()]

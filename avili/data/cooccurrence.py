@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from avili.errors import AviliError
-from avili.graph.graphfile import Graph
+from avili.data.graphfile import Graph
 
 AUDIOSET_FILE = "audioset_cooccurrence.csv"
 MIN_LIFT = 2.0  # a true pair co-occurs at least twice as often as independence predicts

@@ -28,6 +28,12 @@ from avili.progress import NullProgress, Progress
 
 READ_BYTES = 64 << 20  # a chunk of huge rows (AVE's 10x7x7x512 maps) is read in sub-blocks
 
+PRESPLIT = ("audio_train", "audio_test", "visual_train", "visual_test", "lab_train", "lab_test")
+SUPPORTED = ("supported formats: flagged (HDF5/NPZ with audio_feat+visual_feat or "
+             "vggish_Features+inception_Features, Label_ID, Train_test or Split); presplit "
+             "(HDF5/NPZ with " + ", ".join(PRESPLIT) + "); ave-release (a folder with "
+             "audio_feature.h5, visual_feature.h5, labels.h5, train_order.h5, test_order.h5)")
+
 
 @dataclass
 class Segment:

@@ -37,7 +37,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from avili.config import ImportConfig
-from avili.data.import_plan import (Segment, make_plan, read_rows,
+from avili.data.import_plan import (PRESPLIT, SUPPORTED, Segment, make_plan, read_rows,
                                     resolve_names, write_plan)
 from avili.artifacts import require_input
 from avili.errors import AviliError, first_line
@@ -47,13 +47,8 @@ FORMATS = ("flagged-h5", "presplit-h5", "flagged-npz", "presplit-npz", "ave-rele
 FLAGGED_FEATURES = (("audio_feat", "visual_feat"), ("vggish_Features", "inception_Features"))
 FLAG_LABEL = "Label_ID"
 FLAG_SPLITS = ("Train_test", "Split")
-PRESPLIT = ("audio_train", "audio_test", "visual_train", "visual_test", "lab_train", "lab_test")
 ID_KEYS = ("clip_id", "video_id")
 NAMES_KEY = "class_names"
-SUPPORTED = ("supported formats: flagged (HDF5/NPZ with audio_feat+visual_feat or "
-             "vggish_Features+inception_Features, Label_ID, Train_test or Split); presplit "
-             "(HDF5/NPZ with " + ", ".join(PRESPLIT) + "); ave-release (a folder with "
-             "audio_feature.h5, visual_feature.h5, labels.h5, train_order.h5, test_order.h5)")
 FLAG_WORDS = {"1": "train", "0": "test", "train": "train", "test": "test", "val": "val",
               "validation": "val"}
 

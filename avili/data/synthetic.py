@@ -41,7 +41,7 @@ from avili.config import COOCCURRENCE, SyntheticConfig
 from avili.data import cooccurrence as real
 from avili.data.schema import Dataset
 from avili.errors import AviliError
-from avili.graph.graphfile import Graph
+from avili.data.graphfile import Graph
 
 AVE15 = ["Clock", "Motorcycle", "Train horn", "Bark", "Cat", "Bus", "Rodents/rats",
          "Toilet flush", "Acoustic guitar", "Frying (food)", "Chainsaw", "Horse", "Helicopter",

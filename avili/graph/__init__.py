@@ -1,5 +1,5 @@
-"""Latent interaction graphs: the file format (:mod:`avili.graph.graphfile`) and causal
+"""Latent interaction graphs: the file format (:mod:`avili.data.graphfile`) and causal
 discovery on soft labels (:mod:`avili.graph.discovery`, the only module that imports
 causal-learn)."""
 
-from avili.graph.graphfile import Graph, load_graph, save_graph  # noqa: F401
+from avili.data.graphfile import Graph, load_graph, save_graph  # noqa: F401

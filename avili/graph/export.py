@@ -19,7 +19,7 @@ import numpy as np
 from avili.artifacts import atomic_output
 from avili.config import GRAPH_FORMATS
 from avili.errors import AviliError, first_line
-from avili.graph.graphfile import SCHEMA, Graph, edges_csv, node_names, save_graph
+from avili.data.graphfile import SCHEMA, Graph, edges_csv, node_names, save_graph
 
 FORMATS = GRAPH_FORMATS
 MODALITY_COLOURS = {"audio": "#1f77b4", "visual": "#ff7f0e"}
@@ -124,7 +124,7 @@ def write_format(graph: Graph, fmt: str, path: str | os.PathLike) -> Path:
 def plot(graph: Graph, path: str | os.PathLike, top: int = 40) -> Path:
     """A PNG of the ``top`` strongest edges: audio nodes on the left, visual on the right,
     coloured by modality, edge width by weight, dashed for competition edges."""
-    from avili.plots import pyplot, save
+    from avili.eval.plots import pyplot, save
 
     plt = pyplot()
     c = graph.num_classes

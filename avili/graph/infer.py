@@ -18,7 +18,7 @@ from avili.graph.discovery import (edge_coefficients, edge_signs, keep_top_k, ru
                                    run_grasp)
 from avili.graph.fastboss import fast_boss
 from avili.graph.fastgrasp import fast_grasp
-from avili.graph.graphfile import Graph
+from avili.data.graphfile import Graph
 from avili.graph.inputs import prepare
 from avili.graph.stability import RunSet, bootstrap_rows, run_many
 

@@ -14,8 +14,8 @@ from avili.config import DistillConfig
 from avili.data.schema import Dataset
 from avili.data.softlabels import SoftLabels
 from avili.errors import AviliError
-from avili.evaluate import evaluate_split
-from avili.graph.graphfile import Graph
+from avili.eval.evaluate import evaluate_split
+from avili.data.graphfile import Graph
 from avili.losses import METRIC_LOSSES, build_metric_loss
 from avili.losses.combined import ELIMINATING, StudentLoss
 from avili.losses.lir import LIR_FORMS

@@ -113,21 +113,3 @@ def _train_epoch(model: torch.nn.Module, step: StepFn, batches: list[torch.Tenso
     if not sums:
         raise AviliError(f"no training batch: {sum(b.numel() for b in batches)} training rows")
     return {name: total / len(batches) for name, total in sums.items()}
-
-
-def predict(fn: Callable[[torch.Tensor], torch.Tensor], x: Any, device: torch.device,
-            batch_size: int = 4096) -> np.ndarray:
-    """Apply ``fn`` to (N, D) features in batches without gradients; (N, K) float32.
-    ``x`` is an array or anything sliceable into arrays (e.g. lazy HDF5 rows); the output
-    is filled in place, so peak memory is the output plus one batch."""
-    out = None
-    with torch.no_grad():
-        for start in range(0, x.shape[0], batch_size):
-            chunk = torch.as_tensor(np.asarray(x[start:start + batch_size]), device=device)
-            y = fn(chunk).float().cpu().numpy()
-            if out is None:
-                out = np.empty((x.shape[0], y.shape[1]), dtype=np.float32)
-            out[start:start + y.shape[0]] = y
-    if out is None:
-        raise AviliError("nothing to predict: no rows")
-    return out

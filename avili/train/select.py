@@ -19,7 +19,7 @@ from typing import Any
 from avili.config import DistillConfig
 from avili.data.schema import Dataset
 from avili.data.softlabels import SoftLabels
-from avili.graph.graphfile import Graph
+from avili.data.graphfile import Graph
 from avili.progress import Progress
 from avili.train.distill import StudentResult, train_student
 

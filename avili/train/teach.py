@@ -24,7 +24,8 @@ from avili.errors import AviliError
 from avili.models import FusedTeacher, TwoTower, build_teacher
 from avili.progress import Progress
 from avili.train.distributed import setup, wrap
-from avili.train.loop import FitResult, fit, predict, resolve_device, seed_everything
+from avili.models import predict
+from avili.train.loop import FitResult, fit, resolve_device, seed_everything
 from avili.train.state import Resumable
 from avili.train.stream import training_inputs
 

@@ -15,7 +15,7 @@ from avili.data.cooccurrence import (audioset_path, cooccurring_pairs, draw_labe
                                      load_label_sets)
 from avili.data.synthetic import generate
 from avili.errors import AviliError
-from avili.graph.graphfile import class_pairs, recovery
+from avili.data.graphfile import class_pairs, recovery
 from tests.conftest import SHARED, shared_file
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -49,7 +49,7 @@ def test_eval_and_index_agree_with_and_without_the_budget(tmp_path, stored):
                           "--max-memory", "0.01"]))  # 10 KB: less than the 38 KB of features
     assert whole["avg_mAP"] == lazy["avg_mAP"]
     from avili.data.gallery import read_gallery
-    from avili.api_retrieval import build_index
+    from avili.retrieval.stage import build_index
     from avili.config import IndexConfig
 
     build_index(tmp_path / "s.pt", path, tmp_path / "a.avx", IndexConfig())

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from avili.data.schema import SCHEMA, SCHEMA_VERSION, read_dataset
 from avili.data.softlabels import load_soft_labels
 from avili.errors import AviliError
-from avili.graph.graphfile import load_graph
+from avili.data.graphfile import load_graph
 
 DTYPES = [np.float32, np.float64, np.int64, np.int8, np.uint8, np.bool_, "S3", np.complex64]
 shapes = st.lists(st.integers(0, 5), min_size=0, max_size=3).map(tuple)

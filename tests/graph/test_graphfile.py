@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from avili.graph.graphfile import Graph, check_classes, load_graph, recovery, save_graph
+from avili.data.graphfile import Graph, check_classes, load_graph, recovery, save_graph
 
 
 def small_graph() -> Graph:

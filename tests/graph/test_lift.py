@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from avili.config import GraphConfig, TeachConfig
-from avili.graph.graphfile import Graph
+from avili.data.graphfile import Graph
 from avili.graph.infer import infer_graph
 from avili.graph.inputs import prepare, soft_lift
 from avili.train.teach import train_teacher

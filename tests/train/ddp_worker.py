@@ -6,7 +6,7 @@ import sys
 import torch
 
 from avili.data.synthetic import generate
-from avili.evaluate import evaluate_split
+from avili.eval.evaluate import evaluate_split
 from avili.train.distill import train_student
 from avili.train.distributed import rank
 from tests.conftest import TINY

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.slow
 def test_two_gloo_ranks_match_one_process(tmp_path, tiny):
-    from avili.evaluate import evaluate_split
+    from avili.eval.evaluate import evaluate_split
     from avili.train.distill import train_student
 
     torchrun = Path(sys.executable).with_name("torchrun")

@@ -21,9 +21,9 @@ def retrieve(model_path: PathLike, data: PathLike, query: str, k: int = 10,
              direction: str = "a2v", split: str | None = None) -> dict[str, Any]:
     """Top-k cross-modal search for one clip id. The gallery is ``split`` (default: the
     query clip's own split), in the other modality. Scores are cosine similarities."""
-    from avili.evaluate import embed
-    from avili.index import check_k, ranked_hits, sides
-    from avili.retrieval import exact_topk
+    from avili.eval.evaluate import embed
+    from avili.retrieval.index import check_k, ranked_hits, sides
+    from avili.retrieval.search import exact_topk
 
     check_k(k)
     q_side, g_side = sides(direction)
@@ -47,8 +47,8 @@ def build_index(model_path: PathLike, data: PathLike, out: PathLike, cfg: IndexC
     (``.avx``), with faiss IVF-PQ indexes when ``cfg.ivfpq``."""
     from avili.data.gallery import Gallery, write_gallery
     from avili.data.lazy import Rows
-    from avili.evaluate import embed
-    from avili.index import build_gallery
+    from avili.eval.evaluate import embed
+    from avili.retrieval.index import build_gallery
 
     model, ds = student_and_data(model_path, data, False, int(cfg.max_memory_mb * 2**20) or None)
     part = ds.subset(cfg.split) if cfg.split else ds
@@ -72,7 +72,7 @@ def _embedded_blocks(model: Any, part: Any, rows: int = 4096) -> Iterator[tuple]
     """(k, E) audio and visual embeddings of ``part``'s clips, ``rows`` at a time."""
     import torch
 
-    from avili.train.loop import predict
+    from avili.models import predict
 
     cpu = torch.device("cpu")
     for start in range(0, len(part), rows):
@@ -90,7 +90,7 @@ def search_index(index_path: PathLike, cfg: SearchConfig, clip_ids: Sequence[str
     extracted with (``avili[media]``). The last two are embedded with ``model_path``, which
     must be the index's own model."""
     from avili.data.gallery import read_gallery
-    from avili.index import clip_queries, read_query_features, search, sides
+    from avili.retrieval.index import clip_queries, read_query_features, search, sides
 
     g = read_gallery(index_path)
     if sum(map(bool, (clip_ids, features is not None, media))) != 1:
@@ -131,7 +131,7 @@ def _media_features(g: Any, media: Sequence[PathLike], side: str) -> np.ndarray:
 
 def _embed_features(model_path: PathLike, g: Any, raw: np.ndarray, modality: str,
                     features: PathLike) -> np.ndarray:
-    from avili.train.loop import predict
+    from avili.models import predict
 
     built_with = g.provenance.get("inputs", {}).get("model", {}).get("sha256")
     if built_with and built_with != file_sha256(model_path):

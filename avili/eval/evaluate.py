@@ -1,6 +1,6 @@
 """Embedding a split with a student and scoring cross-modal retrieval.
 
-Both directions are scored chunk by chunk (:func:`avili.metrics.chunked_metrics`), so the
+Both directions are scored chunk by chunk (:func:`avili.eval.metrics.chunked_metrics`), so the
 N x N score and relevance matrices never exist whole.
 """
 
@@ -14,9 +14,9 @@ import torch
 from avili.config import EvalConfig
 from avili.data.schema import Dataset
 from avili.errors import AviliError
-from avili.metrics import Relevance, bootstrap_ci, chunked_metrics, nan_mean, pr_curve
+from avili.eval.metrics import Relevance, bootstrap_ci, chunked_metrics, nan_mean, pr_curve
 from avili.models import TwoTower
-from avili.train.loop import predict
+from avili.models import predict
 
 RELEVANCE = ("label", "events", "harvested")
 DIRECTIONS = ("a2v", "v2a")
@@ -69,7 +69,7 @@ def relevance(ds: Dataset, mode: str = "label", harvested: tuple | None = None
 def direction_metrics(audio: np.ndarray, visual: np.ndarray, part: Dataset,
                       cfg: EvalConfig, harvested: tuple | None = None
                       ) -> dict[str, dict[str, np.ndarray]]:
-    """Per-query metrics (:func:`avili.metrics.query_metrics`) for both directions: audio
+    """Per-query metrics (:func:`avili.eval.metrics.query_metrics`) for both directions: audio
     (N, E) queries against the visual (N, E) gallery, and the reverse."""
     rel_a2v, rel_v2a = relevance(part, cfg.relevance, harvested)
     return {"a2v": chunked_metrics(audio, visual, rel_a2v, cfg.chunk, cfg.workers, cfg.ks),

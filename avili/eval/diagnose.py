@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from avili.config import SEED_RANGE, check_fields
-from avili.graph.graphfile import Graph
-from avili.metrics import bootstrap_ci
+from avili.data.graphfile import Graph
+from avili.eval.metrics import bootstrap_ci
 
 
 @dataclass

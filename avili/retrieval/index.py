@@ -12,7 +12,7 @@ from avili.config import IndexConfig, SearchConfig
 from avili.data.gallery import Gallery
 from avili.data.schema import Dataset
 from avili.errors import AviliError, reader
-from avili.retrieval import build_ivfpq, exact_topk, ivfpq_topk, recall_at_k
+from avili.retrieval.search import build_ivfpq, exact_topk, ivfpq_topk, recall_at_k
 
 QUERY_SIDE = {"a2v": ("audio", "visual"), "v2a": ("visual", "audio")}  # (query, gallery)
 

@@ -12,7 +12,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from avili.artifacts import file_sha256, ids_sha256, output_group, provenance
+from avili.artifacts import (atomic_output, file_sha256, ids_sha256, output_group,  # noqa: F401
+                             provenance, to_jsonable)
 from avili.config import (DistillConfig, GraphConfig, ImportConfig,
                           SyntheticConfig, TeachConfig, VideoConfig)
 from avili.data.lazy import budget_bytes, open_for_training
@@ -81,18 +82,20 @@ def merge(parts: Sequence[PathLike], out: PathLike, progress: Progress | None = 
 
 
 def teach(data: PathLike, cfg: TeachConfig, out: PathLike, soft_out: PathLike,
-          progress: Progress | None = None, resume: bool = False, overwrite: bool = False
-          ) -> dict[str, Any]:
-    """Train the teacher; write its checkpoint and the soft labels of every clip. The
-    per-epoch training state (``<out>.state.pt``) allows ``resume`` after an interruption
-    and is removed once the outputs are written; without ``resume`` an existing state is
-    refused unless ``overwrite`` (:func:`_unfinished_state`)."""
-    from avili.checkpoint import save_checkpoint
+          progress: Progress | None = None, resume: bool = False, overwrite: bool = False,
+          tensorboard: PathLike | None = None) -> dict[str, Any] | None:
+    """Train the teacher; write its checkpoint, its per-epoch logs ``<out>.log.jsonl`` and
+    ``<out>.log.csv`` (:mod:`avili.train.log`) and the soft labels of every clip; with
+    ``tensorboard``, the same scalars in that folder. The per-epoch training state
+    (``<out>.state.pt``) allows ``resume`` after an interruption and is kept after the
+    run; without ``resume`` an existing state is refused unless ``overwrite``
+    (:func:`_unfinished_state`). Under torchrun rank 0 writes and reports; the other ranks
+    get None."""
     from avili.train.distributed import rank as distributed_rank
     from avili.train.state import state_path
     from avili.train.teach import train_teacher
 
-    _unfinished_state(out, resume, overwrite)
+    _unfinished_state(out, resume, overwrite, tensorboard)
     ds = open_for_training(data, budget_bytes(cfg.max_memory_mb))
     if cfg.expected_positives > len(ds.class_names):
         raise AviliError(f"--expected-positives {cfg.expected_positives:g} exceeds the number "
@@ -100,20 +103,33 @@ def teach(data: PathLike, cfg: TeachConfig, out: PathLike, soft_out: PathLike,
     result = train_teacher(ds, cfg, progress, state_path(out), resume,
                            _identities(ids_sha256(ds.clip_id.tolist()), data=data))
     if distributed_rank() != 0:  # under torchrun only rank 0 writes
-        return {"out": str(out), "rank": distributed_rank()}
+        return None
+    save_teacher(result, cfg, ds, data, out, soft_out)
+    _tensorboard(result.fit.history, tensorboard)
+    return {"out": str(out), "soft_out": str(soft_out), "best_epoch": result.fit.best_epoch,
+            "val_loss": -result.fit.best_score, "temperatures": result.temperatures,
+            "mode": cfg.mode, "harvested": _harvest_quality(result.soft, data)}
+
+
+def save_teacher(result: Any, cfg: TeachConfig, ds: Any, data: PathLike, out: PathLike,
+                 soft_out: PathLike) -> None:
+    """Write a trained teacher (a :class:`avili.train.teach.TeacherResult` on ``ds``, read
+    from the dataset file ``data``): its checkpoint ``out`` and soft labels ``soft_out``,
+    both or neither, each recording its provenance."""
+    from avili.checkpoint import save_checkpoint
+    from avili.train.log import write_logs
+
     record = provenance("teacher", cfg, {"data": data}, seed=cfg.seed,
                         clip_ids_sha256=result.soft.provenance["clip_ids_sha256"],
                         temperatures=result.temperatures, training=result.training)
-    with output_group() as group:  # both outputs, or neither
+    with output_group() as group:  # all outputs, or none
         save_checkpoint(out, "teacher", _payload(result.model, cfg, ds, result.fit,
                                                  temperatures=result.temperatures), record)
+        write_logs(result.fit.history, out)
         result.soft.provenance = {**result.soft.provenance, **record, "kind": "soft_labels",
                                   "teacher": {"path": os.fspath(out),
                                               "sha256": file_sha256(group.staged(out))}}
         save_soft_labels(result.soft, soft_out)
-    return {"out": str(out), "soft_out": str(soft_out), "best_epoch": result.fit.best_epoch,
-            "val_loss": -result.fit.best_score, "temperatures": result.temperatures,
-            "mode": cfg.mode, "harvested": _harvest_quality(result.soft, data)}
 
 
 def _harvest_quality(soft: Any, data: PathLike) -> dict[str, Any] | None:
@@ -138,18 +154,40 @@ def _harvest_quality(soft: Any, data: PathLike) -> dict[str, Any] | None:
 
 def infer_graph(soft_path: PathLike, cfg: GraphConfig, out: PathLike,
                 csv_out: PathLike | None = None, class_names: Sequence[str] | None = None,
-                formats: Sequence[str] = ("npz",), plot_out: PathLike | None = None
-                ) -> dict[str, Any]:
+                formats: Sequence[str] = ("npz",), plot_out: PathLike | None = None,
+                progress: Progress | None = None) -> dict[str, Any]:
     """GRaSP on soft labels; write the graph in each of ``formats`` (``out`` for its own
     suffix, ``<out stem>.<format>`` for the others), the CSV edge list and a PNG drawing
-    when asked."""
+    when asked. ``progress`` counts the restarts and bootstrap runs. The summary holds
+    the edge records, strongest first, as ``edge_list``."""
+    from avili.graph.export import check_formats, edge_records
     from avili.graph.infer import infer_graph as discover
+
+    check_formats(list(formats))
+    soft = load_soft_labels(soft_path, class_names)
+    graph = discover(soft, cfg, progress)
+    paths = save_graph_files(graph, cfg, soft, out, csv_out, formats, plot_out)
+    stability = graph.provenance["stability"]
+    return {"out": str(out), "written": [str(p) for p in paths.values()],
+            "edge_list": edge_records(graph),
+            "edges": len(graph.edges()), "transform": graph.provenance["transform"],
+            "input_kind": graph.provenance["input_kind"],
+            "warnings": graph.provenance["warnings"],
+            "mean_jaccard": stability["mean_jaccard"], "chosen_seed": stability["chosen_seed"]}
+
+
+def save_graph_files(graph: Any, cfg: GraphConfig, soft: SoftLabels, out: PathLike,
+                     csv_out: PathLike | None = None, formats: Sequence[str] = ("npz",),
+                     plot_out: PathLike | None = None) -> dict[str, Any]:
+    """Write ``graph``, inferred with ``cfg`` from ``soft`` (read from ``soft.path``), in
+    each of ``formats`` (``out`` for its own suffix, ``<out stem>.<format>`` for the
+    others), plus the CSV edge list and the PNG drawing when asked: every file or none.
+    Returns {format: path}."""
     from avili.graph.export import check_formats, output_paths, plot, write_format
 
     paths = output_paths(out, check_formats(list(formats)))
-    soft = load_soft_labels(soft_path, class_names)
-    graph = discover(soft, cfg)
-    graph.provenance = provenance("graph", cfg, {"soft": soft_path}, seed=cfg.seed,
+    inputs = {"soft": soft.path} if soft.path is not None else {}
+    graph.provenance = provenance("graph", cfg, inputs, seed=cfg.seed,
                                   **graph.provenance,
                                   clip_ids_sha256=soft.provenance.get("clip_ids_sha256"))
     with output_group():  # every requested file, or none
@@ -159,25 +197,22 @@ def infer_graph(soft_path: PathLike, cfg: GraphConfig, out: PathLike,
             write_format(graph, "csv", csv_out)
         if plot_out is not None:
             plot(graph, plot_out)
-    stability = graph.provenance["stability"]
-    return {"out": str(out), "written": [str(p) for p in paths.values()], "graph": graph,
-            "edges": len(graph.edges()), "transform": graph.provenance["transform"],
-            "input_kind": graph.provenance["input_kind"],
-            "warnings": graph.provenance["warnings"],
-            "mean_jaccard": stability["mean_jaccard"], "chosen_seed": stability["chosen_seed"]}
+    return paths
 
 
 def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | None = None,
             graph: PathLike | None = None, progress: Progress | None = None,
-            resume: bool = False, overwrite: bool = False) -> dict[str, Any]:
-    """Train the student (metric loss + LIR); write its checkpoint. Interrupted runs
-    continue with ``resume``, as in :func:`teach`."""
-    from avili.checkpoint import save_checkpoint
+            resume: bool = False, overwrite: bool = False,
+            tensorboard: PathLike | None = None) -> dict[str, Any] | None:
+    """Train the student (metric loss + LIR); write its checkpoint and per-epoch logs
+    (and TensorBoard scalars), as in :func:`teach`. Under torchrun rank 0 writes and
+    reports; the other ranks get None. Interrupted runs continue with
+    ``resume``, as in :func:`teach`."""
     from avili.train.distill import train_student
     from avili.train.distributed import rank as distributed_rank
     from avili.train.state import state_path
 
-    _unfinished_state(out, resume, overwrite)
+    _unfinished_state(out, resume, overwrite, tensorboard)
     ds = open_for_training(data, budget_bytes(cfg.max_memory_mb))
     soft_labels = g = None
     if soft is not None:
@@ -206,16 +241,34 @@ def distill(data: PathLike, cfg: DistillConfig, out: PathLike, soft: PathLike | 
         result = train_student(ds, cfg, soft_labels, g, progress, state_path(out), resume,
                                _identities(ids, data=data, soft=soft, graph=graph))
     if distributed_rank() != 0:  # under torchrun only rank 0 writes
-        return {"out": str(out), "rank": distributed_rank()}
-    inputs = {k: v for k, v in {"data": data, "soft": soft, "graph": graph}.items() if v}
+        return None
     chosen = {} if selection is None else {"selection": selection.record}
-    record = provenance("student", cfg, inputs, seed=cfg.seed,
-                        clip_ids_sha256=ids, training=result.training, **chosen)
-    save_checkpoint(out, "student", _payload(result.model, cfg, ds, result.fit,
-                                             links=result.links.tolist(), **chosen), record)
+    save_student(result, cfg, ds, out, {"data": data, "soft": soft, "graph": graph}, ids,
+                 selection=None if selection is None else selection.record)
+    _tensorboard(result.fit.history, tensorboard)
     return {"out": str(out), "best_epoch": result.fit.best_epoch,
             "val_avg_mAP": result.fit.best_score, "lir": cfg.lir if cfg.lir_weight > 0 else None,
             "lir_weight": cfg.lir_weight, "graph_weight": cfg.graph_weight, **chosen}
+
+
+def save_student(result: Any, cfg: DistillConfig, ds: Any, out: PathLike,
+                 inputs: dict[str, PathLike | None], clip_ids_sha256: str | None = None,
+                 selection: dict | None = None) -> None:
+    """Write a trained student (a :class:`avili.train.distill.StudentResult` on ``ds``)
+    to the checkpoint ``out``, recording its config, its input files ({role: path}; None
+    entries are skipped) and the ``selection`` record of ``--lir-weight auto``."""
+    from avili.checkpoint import save_checkpoint
+    from avili.train.log import write_logs
+
+    inputs = {k: v for k, v in inputs.items() if v}
+    chosen = {} if selection is None else {"selection": selection}
+    ids = clip_ids_sha256 or ids_sha256(ds.clip_id.tolist())
+    record = provenance("student", cfg, inputs, seed=cfg.seed,
+                        clip_ids_sha256=ids, training=result.training, **chosen)
+    with output_group():  # the checkpoint and its logs, or none
+        save_checkpoint(out, "student", _payload(result.model, cfg, ds, result.fit,
+                                                 links=result.links.tolist(), **chosen), record)
+        write_logs(result.fit.history, out)
 
 
 def _identities(clip_ids_sha256: str, **paths: PathLike | None) -> dict[str, str]:
@@ -226,12 +279,18 @@ def _identities(clip_ids_sha256: str, **paths: PathLike | None) -> dict[str, str
             for role, path in paths.items() if path is not None}
 
 
-def _unfinished_state(out: PathLike, resume: bool, overwrite: bool) -> None:
-    """A run's ``<out>.state.pt`` is never dropped silently: without ``resume`` it is
-    refused, or, with ``overwrite``, deleted to start over. (It is kept after a finished
-    run, so that ``--resume --epochs N+k`` can extend it.)"""
+def _unfinished_state(out: PathLike, resume: bool, overwrite: bool,
+                      tensorboard: PathLike | None = None) -> None:
+    """Checks before training. A run's ``<out>.state.pt`` is never dropped silently:
+    without ``resume`` it is refused, or, with ``overwrite``, deleted to start over. (It
+    is kept after a finished run, so that ``--resume --epochs N+k`` can extend it.) With
+    ``tensorboard``, its package must be installed before a long run starts."""
     from avili.train.state import state_path
 
+    if tensorboard is not None:
+        from avili.train.log import require_tensorboard
+
+        require_tensorboard()
     state = state_path(out)
     if resume or not state.exists():
         return
@@ -242,11 +301,20 @@ def _unfinished_state(out: PathLike, resume: bool, overwrite: bool) -> None:
     state.unlink()
 
 
+def _tensorboard(history: list[dict[str, Any]], logdir: PathLike | None) -> None:
+    if logdir is not None:
+        from avili.train.log import write_tensorboard
+
+        write_tensorboard(history, logdir)
+
+
 def _payload(model: Any, cfg: Any, ds: Any, fit: Any, **extra: Any) -> dict[str, Any]:
+    from avili.train.loop import reproducible
+
     return {"config": asdict(cfg), "state_dict": model.state_dict(),
             "class_names": list(ds.class_names),
             "dims": {"audio": int(ds.audio.shape[1]), "visual": int(ds.visual.shape[1])},
-            "history": fit.history, "best_epoch": int(fit.best_epoch),
+            "history": reproducible(fit.history), "best_epoch": int(fit.best_epoch),
             "best_score": float(fit.best_score), "extra": extra}
 
 

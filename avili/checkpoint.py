@@ -101,9 +101,18 @@ def describe_checkpoint(content: dict[str, Any]) -> dict[str, Any]:
             "provenance": record, "details": details}
 
 
+def epoch_number(index: Any) -> int | None:
+    """An epoch as users see it, counted from 1, from the 0-based index that training,
+    checkpoints and training states store (``best_epoch``, ``history[i]["epoch"]``). The
+    one conversion: stdout, --json and ``avili info`` all go through it."""
+    return None if index is None or int(index) < 0 else int(index) + 1
+
+
 def best_of(kind: str, epoch: Any, score: Any) -> dict[str, Any]:
-    """The best epoch and its validation score, named: a student keeps the epoch of the
+    """The best epoch (counted from 1, :func:`epoch_number`; ``epoch`` is the stored
+    0-based index) and its validation score, named: a student keeps the epoch of the
     highest val mAP; a teacher the lowest val loss (stored as ``best_score`` = -loss)."""
+    epoch = epoch_number(epoch)
     if score is None:
         return {"best_epoch": epoch}
     if kind == "teacher":

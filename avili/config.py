@@ -1,5 +1,9 @@
-"""One typed config dataclass per stage. CLI flags map onto these fields one to one, and
-the resolved config is written into every artifact the stage produces.
+"""One typed config dataclass per stage; the resolved config is written into every
+artifact the stage produces. Most fields are CLI flags of the same name (``lambda_value``
+is ``--lambda``, ``max_memory_mb`` is ``--max-memory``, a ``*_grid`` is the ``auto`` value
+of its weight); a few, like ``ci_samples`` or ``workers``, are set from Python only. The
+fields are also the keyword options of the Python API (:mod:`avili.workflow`), and
+:func:`configure` is where those are checked.
 
 This module imports nothing heavy, so the CLI can build configs before torch loads.
 """
@@ -17,15 +21,22 @@ GRAPH_BACKENDS = ("fast", "causal-learn")
 AUDIO_BACKBONES = ("logmel", "hf")
 VISUAL_BACKBONES = ("pixels", "hf")
 COOCCURRENCE = ("planted", "audioset")  # SyntheticConfig.cooccurrence
+TEACHER_MODES = ("aligned", "independent", "fused")
+INPUT_KINDS = ("auto", "probs", "logits")  # GraphConfig.input_kind
+MINING = ("hard", "semihard")
+RELEVANCE = ("label", "events", "harvested")
+MAP_VARIANTS = ("standard", "cumulative")
+DEVICES = ("auto", "cpu", "cuda")
 
 
 POSITIVE = 1e-12  # the lower bound of a quantity that must be > 0
 
 
 def check_range(option: str, values: float | Iterable[float], low: float,
-                high: float = math.inf) -> None:
+                high: float = math.inf, keyword: str | None = None) -> None:
     """Refuse a value (or any of several) that is not finite or lies outside
-    [low, high], naming the option."""
+    [low, high], naming the CLI option and, when given, the Python ``keyword`` (the
+    config field) it sets, so the message reads right from either side."""
     from avili.errors import AviliError
 
     for value in ([values] if isinstance(values, (int, float)) else values):
@@ -33,7 +44,8 @@ def check_range(option: str, values: float | Iterable[float], low: float,
             above = "> 0" if low == POSITIVE else f">= {low:g}"
             bounds = above if high == math.inf else f"{above} and <= {high:g}" if isinstance(
                 high, float) else f"{above} and <= {high}"
-            raise AviliError(f"{option} must be a finite number {bounds}; got {value!r}")
+            python = f" (Python: {keyword}=)" if keyword else ""
+            raise AviliError(f"{option} must be a finite number {bounds}; got {value!r}{python}")
 
 
 SEED_RANGE = (0, 2**63 - 1)
@@ -49,11 +61,24 @@ def check_fraction_sum(val: float, test: float) -> None:
                          f"clips to train on; their sum must be below 1")
 
 
+def check_choices(cfg: Any, **allowed: tuple[str, ...]) -> None:
+    """Refuse a field of ``cfg`` whose value is not one of its ``allowed`` values, naming
+    the CLI option and the Python keyword."""
+    for name, values in allowed.items():
+        value = getattr(cfg, name)
+        if value not in values:
+            from avili.errors import AviliError
+
+            option = OPTION_NAMES.get(name, "--" + name.replace("_", "-"))
+            raise AviliError(f"unknown {option} {value!r}; expected one of "
+                             f"{', '.join(values)} (Python: {name}=)")
+
+
 def check_fields(cfg: Any, **bounds: tuple[float, float]) -> None:
     """:func:`check_range` for each named field of ``cfg``, naming its CLI option."""
     for name, (low, high) in bounds.items():
         option = OPTION_NAMES.get(name, "--" + name.replace("_", "-"))
-        check_range(option, getattr(cfg, name), low, high)
+        check_range(option, getattr(cfg, name), low, high, name)
 
 
 TRAINING_BOUNDS = {"epochs": (1, math.inf), "batch_size": (2, math.inf),
@@ -72,7 +97,9 @@ class SyntheticConfig:
     visual_dim: int = 1024
     latent_dim: int = 32
     orthogonal_prototypes: bool = True  # classes not confusable by construction
-    rules: int = 15  # planted cross-class links, spread over all four modality pairings
+    # planted cross-class links, spread over all four modality pairings; None: one per class
+    # (at most one per class pair)
+    rules: int | None = None
     # where event sets come from: planted (rules above) | audioset (real AudioSet clips'
     # label sets; the class count is the shipped subset's, classes and rules are ignored;
     # see avili.data.cooccurrence)
@@ -92,7 +119,9 @@ class SyntheticConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        check_range("--num-classes", self.classes, 2)
+        check_range("--num-classes", self.classes, 2, keyword="classes")
+        if self.rules is None:
+            self.rules = min(self.classes, self.classes * (self.classes - 1) // 2)
         check_fields(self, clips=(1, math.inf), rules=(0, math.inf),
                      audio_dim=(1, math.inf), visual_dim=(1, math.inf),
                      latent_dim=(1, math.inf), absent_rate=(0, 1), val_fraction=(0, 1),
@@ -126,6 +155,7 @@ class TeachConfig:
         check_fields(self, **TRAINING_BOUNDS, align_weight=(0, math.inf),
                      harvest_quantile=(0, 1), expected_positives=(POSITIVE, math.inf),
                      negative_weight=(0, 1))
+        check_choices(self, mode=TEACHER_MODES, negatives=TEACHER_NEGATIVES, device=DEVICES)
 
 
 @dataclass
@@ -151,6 +181,8 @@ class GraphConfig:
                      top_k=(0, math.inf), min_lift=(0, math.inf), seed=SEED_RANGE,
                      restarts=(1, math.inf), bootstrap=(0, math.inf),
                      min_frequency=(0, 1), workers=(0, math.inf))
+        check_choices(self, input_kind=INPUT_KINDS, algorithm=GRAPH_ALGORITHMS,
+                      backend=GRAPH_BACKENDS)
 
 
 METRIC_LOSSES = ("supcon", "triplet", "proxy-triplet", "infonce", "fnac", "cpsp")
@@ -193,13 +225,16 @@ class DistillConfig:
     device: str = "auto"
 
     def __post_init__(self) -> None:
-        check_range("--lir-weight", [self.lir_weight, *self.lir_weight_grid], 0.0)
-        check_range("--graph-weight", [self.graph_weight, *self.graph_weight_grid], 0.0, 1.0)
+        check_range("--lir-weight", [self.lir_weight, *self.lir_weight_grid], 0.0,
+                    keyword="lir_weight")
+        check_range("--graph-weight", [self.graph_weight, *self.graph_weight_grid], 0.0, 1.0,
+                    "graph_weight")
         check_fields(self, **TRAINING_BOUNDS, embed_dim=(1, math.inf), margin=(0, math.inf),
                      temperature=(0, math.inf), fnac_weight=(0, math.inf),
                      fnac_warmup=(0, math.inf), cpsp_weight=(0, math.inf),
                      cpsp_margin=(0, math.inf), pair_edge_weight=(0, math.inf),
                      tolerance=(0, math.inf))
+        check_choices(self, loss=METRIC_LOSSES, mining=MINING, lir=LIR_FORMS, device=DEVICES)
 
 
 @dataclass
@@ -216,11 +251,14 @@ class EvalConfig:
     workers: int = 2  # threads scoring chunks
     seed: int = 0  # bootstrap resampling
     max_memory_mb: float = 0.0  # features beyond this stay on disk; 0 = a quarter of RAM
+    device: str = "auto"  # where the models embed the split: auto | cpu | cuda
 
     def __post_init__(self) -> None:
         check_range("P@k cutoffs (ks)", self.ks, 1)
         check_fields(self, ci_samples=(1, math.inf), chunk=(0, math.inf),
                      workers=(1, math.inf), seed=SEED_RANGE, max_memory_mb=(0, math.inf))
+        check_choices(self, split=SPLITS, relevance=RELEVANCE, map_variant=MAP_VARIANTS,
+                      device=DEVICES)
 
 
 @dataclass
@@ -236,6 +274,7 @@ class IndexConfig:
     nprobe: int = 16  # lists probed when measuring that recall
     max_memory_mb: float = 0.0  # features beyond this stay on disk; 0 = a quarter of RAM
     seed: int = 0
+    device: str = "auto"  # where the model embeds the gallery: auto | cpu | cuda
 
     def __post_init__(self) -> None:
         check_fields(self, nlist=(1, math.inf), pq_m=(1, math.inf), nbits=(1, 16),
@@ -313,6 +352,10 @@ class DemoConfig:
     graph: GraphConfig = field(default_factory=GraphConfig)
     distill: DistillConfig = field(default_factory=DistillConfig)
 
+    def with_seed(self, seed: int) -> "DemoConfig":
+        """This config with ``seed`` for every stage."""
+        return replace_seed(self, seed)
+
 
 def config_from_dict(cls: type, values: Mapping[str, Any]) -> Any:
     """Rebuild a flat config dataclass from a stored dict, ignoring unknown keys."""
@@ -327,3 +370,36 @@ def replace_seed(cfg: DemoConfig, seed: int) -> DemoConfig:
     return DemoConfig(synthetic=replace(cfg.synthetic, seed=seed),
                       teach=replace(cfg.teach, seed=seed), graph=replace(cfg.graph, seed=seed),
                       distill=replace(cfg.distill, seed=seed))
+
+
+def demo_config(seed: int = 0, clips: int | None = None, epochs: int | None = None
+                ) -> DemoConfig:
+    """The demo's config with one ``seed`` for every stage, ``clips`` synthetic clips and
+    ``epochs`` training epochs for the teacher and both students (None: the defaults)."""
+    from dataclasses import replace
+
+    cfg = replace_seed(DemoConfig(), seed)
+    if clips is not None:
+        cfg.synthetic = replace(cfg.synthetic, clips=clips)
+    if epochs is not None:
+        cfg.teach = replace(cfg.teach, epochs=epochs)
+        cfg.distill = replace(cfg.distill, epochs=epochs)
+    return cfg
+
+
+def configure(cls: type, config: Any, options: dict[str, Any], where: str) -> Any:
+    """``config`` (default: ``cls()``) with ``options`` replacing its fields; an option
+    that is not a field of ``cls`` is refused, naming the function and the valid names."""
+    from dataclasses import replace
+
+    from avili.errors import AviliError
+
+    if config is not None and not isinstance(config, cls):
+        raise AviliError(f"{where}: config must be a {cls.__name__}, got "
+                         f"{type(config).__name__}")
+    names = [f.name for f in fields(cls)]
+    unknown = sorted(set(options) - set(names))
+    if unknown:
+        raise AviliError(f"{where}: unknown option {unknown[0]!r}; expected one of "
+                         f"{', '.join(names)}")
+    return cls(**options) if config is None else replace(config, **options)

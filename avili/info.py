@@ -34,8 +34,9 @@ def describe(path: str | os.PathLike) -> dict[str, Any]:
     ``container`` (HDF5, NPZ, torch .pt, JSON), ``schema``, ``schema_version`` (None where
     the format has none), ``avili_version``, ``seed``, ``config``, ``inputs`` ({role:
     {path, sha256}}), ``clip_ids_sha256``, ``shapes`` ({key: [dims]}), ``class_names``,
-    ``splits`` ({split: clips} or None), ``details`` (kind-specific) and ``provenance``
-    (the stored record, whole)."""
+    ``splits`` ({split: clips} or None), ``details`` (kind-specific), ``history`` (a
+    checkpoint's per-epoch records, :func:`avili.train.log.epoch_records`; None for other
+    kinds) and ``provenance`` (the stored record, whole)."""
     from avili.artifacts import require_input
 
     path = require_input(path)
@@ -96,7 +97,10 @@ def _checkpoint(path: Path) -> dict[str, Any]:
     if content.get("kind") == KIND:
         return describe_state(content)
     if content.get("kind") in ("teacher", "student"):
-        return describe_checkpoint(content)
+        from avili.train.log import epoch_records
+
+        return {**describe_checkpoint(content),
+                "history": epoch_records(content.get("history") or [])}
     raise AviliError(f"unknown checkpoint kind {content.get('kind')!r}", path)
 
 
@@ -113,7 +117,8 @@ def _normalize(path: Path, container: str, facts: dict[str, Any]) -> dict[str, A
             "inputs": inputs, "clip_ids_sha256": facts.get("clip_ids_sha256")
             or record.get("clip_ids_sha256"), "shapes": facts.get("shapes") or {},
             "class_names": facts.get("class_names") or [], "splits": facts.get("splits"),
-            "details": facts.get("details") or {}, "provenance": record}
+            "details": facts.get("details") or {}, "history": facts.get("history"),
+            "provenance": record}
 
 
 def explain(exc: AviliError) -> AviliError:

@@ -13,6 +13,20 @@ from torch.nn import functional as F
 from avili.errors import AviliError
 
 
+def resolve_device(name: str | torch.device) -> torch.device:
+    """``auto`` picks CUDA when present, else the CPU; ``cuda`` without a GPU is an error.
+    A torch.device passes through."""
+    if isinstance(name, torch.device):
+        return name
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise AviliError("--device cuda requested but no CUDA device is available")
+    if name not in ("cpu", "cuda"):
+        raise AviliError(f"unknown device {name!r}; expected auto, cpu or cuda")
+    return torch.device(name)
+
+
 class Standardize(nn.Module):
     """x -> (x - mean) / std with fixed (D,) statistics from the train split."""
 

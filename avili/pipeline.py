@@ -1,10 +1,11 @@
-"""The whole pipeline on the synthetic default, as the quick start runs it.
+"""``avili demo``: the whole pipeline on the synthetic default, as the quick start runs it.
 
-Files (all inside ``workdir``): demo.h5, demo.planted.npz, teacher.pt, soft.npz,
-graph.npz, graph.csv, baseline.pt (the plain metric loss, ``--lir-weight 0``), student.pt
-(the default: LIR with its weight chosen on val), and results.json. Baseline and student
-share the metric loss, epochs and seed; the student's differences to the baseline carry
-paired bootstrap 95% CIs over the test queries.
+It is :func:`avili.run_pipeline` (in memory), with every artifact then written into
+``workdir``: demo.h5, demo.planted.npz, teacher.pt, soft.npz, graph.npz, graph.csv,
+baseline.pt (the plain metric loss, LIR weight 0), student.pt (the default: LIR with its
+weight chosen on val) and results.json. Baseline and student share the metric loss,
+epochs and seed; the student's differences to the baseline carry paired bootstrap 95% CIs
+over the test queries. Only the public API is used.
 """
 
 from __future__ import annotations
@@ -14,41 +15,46 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import avili
 from avili import api
-from avili.artifacts import atomic_output, to_jsonable
-from avili.config import DemoConfig, EvalConfig
-from avili.data.graphfile import load_graph, recovery
-from avili.progress import Progress
+
+FILES = ("demo.h5", "demo.planted.npz", "teacher.pt", "soft.npz", "graph.npz", "graph.csv",
+         "baseline.pt", "student.pt", "results.json")
 
 
-def run_demo(workdir: str | Path, cfg: DemoConfig, progress: Progress | None = None
-             ) -> dict[str, Any]:
-    """Run every stage; return test-split metrics for baseline and LIR and graph recovery."""
+def run_demo(workdir: str | Path, cfg: Any, progress: Any = None) -> dict[str, Any]:
+    """Run every stage (``cfg``: an :class:`avili.DemoConfig`), write the artifacts and
+    return test-split metrics for baseline and LIR, and the graph's recovery of the
+    planted links."""
     work = Path(workdir)
     work.mkdir(parents=True, exist_ok=True)
-    f = {name: work / name for name in ("demo.h5", "demo.planted.npz", "teacher.pt",
-                                        "soft.npz", "graph.npz", "graph.csv", "baseline.pt",
-                                        "student.pt", "results.json")}
-    api.extract_synthetic(cfg.synthetic, f["demo.h5"], f["demo.planted.npz"])
-    api.teach(f["demo.h5"], cfg.teach, f["teacher.pt"], f["soft.npz"], progress,
-              overwrite=True)  # the demo owns its workdir
-    api.infer_graph(f["soft.npz"], cfg.graph, f["graph.npz"], f["graph.csv"])
-    plain = replace(cfg.distill, lir_weight=0.0, lir_weight_grid=(), graph_weight_grid=())
-    chosen = {}
-    for name, dcfg in (("baseline", plain), ("student", cfg.distill)):
-        chosen[name] = api.distill(f["demo.h5"], dcfg, f[f"{name}.pt"], f["soft.npz"],
-                                   f["graph.npz"], progress, overwrite=True)
-    rows: dict[str, dict] = {"baseline": {}, "lir": {}}
-    for rel in ("label", "events"):
-        both = api.compare([f["baseline.pt"], f["student.pt"]], f["demo.h5"],
-                           EvalConfig("test", rel, ci=True))["models"]
-        rows["baseline"][rel], rows["lir"][rel] = both
-    rec = recovery(load_graph(f["graph.npz"]), load_graph(f["demo.planted.npz"]))
-    student = chosen["student"]
-    results = {"config": to_jsonable(cfg), "baseline": rows["baseline"],
-               "lir": rows["lir"], "graph_recovery": rec, "workdir": str(work),
-               "chosen": {k: student.get(k) for k in ("lir", "lir_weight", "graph_weight",
-                                                       "selection")}}
-    with atomic_output(f["results.json"]) as tmp:
-        tmp.write_text(json.dumps(to_jsonable(results), indent=2, sort_keys=True))
+    f = {name: work / name for name in FILES}
+    run = avili.run_pipeline(cfg, progress=progress)
+    _save(run, cfg, f)
+    lir = run.students["lir"]
+    rows = {name: {rel: ev.metrics for rel, ev in run.scores[key].items()}
+            for name, key in (("baseline", "baseline"), ("lir", "lir"))}
+    results = {"config": cfg, **rows, "graph_recovery": run.recovery, "workdir": str(work),
+               "chosen": {"lir": lir.config.lir if lir.config.lir_weight > 0 else None,
+                          "lir_weight": lir.config.lir_weight,
+                          "graph_weight": lir.config.graph_weight,
+                          "selection": lir.selection}}
+    results = json.loads(json.dumps(api.to_jsonable(results)))
+    with api.atomic_output(f["results.json"]) as tmp:
+        tmp.write_text(json.dumps(results, indent=2, sort_keys=True))
     return results
+
+
+def _save(run: Any, cfg: Any, f: dict[str, Path]) -> None:
+    """Every artifact of ``run`` into the files ``f``, each with its provenance."""
+    avili.write_dataset(run.dataset, f["demo.h5"])
+    avili.save_graph(run.planted, f["demo.planted.npz"])
+    api.save_teacher(run.teacher, cfg.teach, run.dataset, f["demo.h5"], f["teacher.pt"],
+                     f["soft.npz"])
+    soft = replace(run.teacher.soft, path=f["soft.npz"])
+    api.save_graph_files(run.graph, cfg.graph, soft, f["graph.npz"], f["graph.csv"])
+    inputs = {"data": f["demo.h5"], "soft": f["soft.npz"], "graph": f["graph.npz"]}
+    for name, key in (("baseline", "baseline"), ("student", "lir")):
+        student = run.students[key]
+        api.save_student(student, student.config, run.dataset, f[f"{name}.pt"], inputs,
+                         selection=student.selection)

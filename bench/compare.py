@@ -20,47 +20,40 @@ import argparse
 import json
 import platform
 import time
-from dataclasses import replace
 
 import numpy as np
 import torch
 
-from avili.config import METRIC_LOSSES, DemoConfig, replace_seed
-from avili.data.synthetic import generate
-from avili.eval.diagnose import DiagnoseConfig, diagnose
-from avili.eval.evaluate import embed, evaluate_split
-from avili.graph.infer import infer_graph
-from avili.train.distill import train_student
-from avili.train.teach import train_teacher
+import avili
+from avili.losses import METRIC_LOSSES
 
 METHODS = ("triplet", "triplet-semihard") + tuple(m for m in METRIC_LOSSES if m != "triplet")
 
 
 def run_seed(seed: int, epochs: int, methods: list[str]) -> tuple[dict, int]:
     """{(method, lir): metrics} for one seed, and the number of graph edges."""
-    cfg = replace_seed(DemoConfig(), seed)
-    ds, _ = generate(cfg.synthetic)
-    soft = train_teacher(ds, cfg.teach).soft
-    graph = infer_graph(soft, cfg.graph)
-    out, test = {}, ds.indices("test")
-    part, soft_test = ds.subset("test"), (soft.audio[test], soft.visual[test])
+    cfg = avili.DemoConfig().with_seed(seed)
+    ds, _ = avili.synthetic(cfg.synthetic)
+    teacher = avili.train_teacher(ds, cfg.teach)
+    graph = avili.infer_graph(teacher, cfg.graph)
+    out = {}
     for method in methods:
         loss, mining = (("triplet", "semihard") if method == "triplet-semihard"
                         else (method, "hard"))
-        embeddings = []
+        students = []
         for lir in (0.0, cfg.distill.lir_weight):
-            dcfg = replace(cfg.distill, loss=loss, mining=mining, lir_weight=lir, epochs=epochs)
             start = time.perf_counter()
-            model = train_student(ds, dcfg, soft, graph).model
+            students.append(avili.train_student(ds, cfg.distill, soft=teacher, graph=graph,
+                                                loss=loss, mining=mining, lir_weight=lir,
+                                                epochs=epochs))
             seconds = (time.perf_counter() - start) / epochs
-            label = evaluate_split(model, ds, "test", "label")
-            events = evaluate_split(model, ds, "test", "events")
-            out[method, lir > 0] = {"a2v": label["a2v_mAP"], "v2a": label["v2a_mAP"],
-                                    "avg": label["avg_mAP"], "events": events["avg_mAP"],
+            label = avili.evaluate(students[-1], ds, split="test", relevance="label", ks=())
+            events = avili.evaluate(students[-1], ds, split="test", relevance="events", ks=())
+            out[method, lir > 0] = {"a2v": label.a2v_mAP, "v2a": label.v2a_mAP,
+                                    "avg": label.avg_mAP, "events": events.avg_mAP,
                                     "s_per_epoch": seconds}
-            embeddings.append(embed(model, part))
             if lir > 0:
-                diag = diagnose(graph, soft_test, part.label, embeddings, DiagnoseConfig())
+                diag = avili.diagnose(students, ds, graph, teacher, split="test")
                 out[method, True].update(pull=diag["all_edges"]["pull"][0],
                                          pull_control=diag["control"]["pull"][0])
             print(json.dumps({"seed": seed, "method": method, "lir": lir > 0,

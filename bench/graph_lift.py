@@ -14,11 +14,7 @@ import platform
 import numpy as np
 import torch
 
-from avili.config import GraphConfig, SyntheticConfig, TeachConfig
-from avili.data.synthetic import generate
-from avili.data.graphfile import recovery
-from avili.graph.infer import infer_graph
-from avili.train.teach import train_teacher
+import avili
 
 REGIMES = {"default": {}, "audioset": {"cooccurrence": "audioset"}}
 
@@ -35,11 +31,11 @@ def main() -> None:
     for regime, syn in REGIMES.items():
         found = {bar: [] for bar in args.bars}
         for seed in args.seeds:
-            ds, truth = generate(SyntheticConfig(seed=seed, **syn))
-            soft = train_teacher(ds, TeachConfig(seed=seed)).soft
+            ds, truth = avili.synthetic(avili.SyntheticConfig(seed=seed, **syn))
+            soft = avili.train_teacher(ds, avili.TeachConfig(seed=seed)).soft
             for bar in args.bars:
-                found[bar].append(recovery(infer_graph(soft, GraphConfig(seed=seed,
-                                                                         min_lift=bar)), truth))
+                graph = avili.infer_graph(soft, seed=seed, min_lift=bar)
+                found[bar].append(avili.recovery(graph, truth))
         for bar, rows in found.items():
             mean = {k: np.mean([r[k] for r in rows]) for k in rows[0]}
             print(f"| {regime} | {bar:g} | {mean['recall']:.2f} | {mean['precision']:.2f} | "

@@ -16,11 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from avili.config import DemoConfig, replace_seed
-from avili.data.synthetic import generate
-from avili.graph.infer import infer_graph
-from avili.data.graphfile import recovery
-from avili.train.teach import train_teacher
+import avili
 
 
 def variants(args: argparse.Namespace) -> dict[str, dict]:
@@ -40,13 +36,13 @@ def main() -> None:
     args = parser.parse_args()
     rows = {name: [] for name in variants(args)}
     for seed in args.seeds:
-        cfg = replace_seed(DemoConfig(), seed)
-        ds, planted = generate(cfg.synthetic)
-        soft = train_teacher(ds, cfg.teach).soft
+        cfg = avili.DemoConfig().with_seed(seed)
+        ds, planted = avili.synthetic(cfg.synthetic)
+        soft = avili.train_teacher(ds, cfg.teach).soft
         for name, options in variants(args).items():
             start = time.perf_counter()
-            graph = infer_graph(soft, replace(cfg.graph, **options))
-            r = recovery(graph, planted)
+            graph = avili.infer_graph(soft, replace(cfg.graph, **options))
+            r = avili.recovery(graph, planted)
             rows[name].append({"seed": seed, **r, "seconds": time.perf_counter() - start,
                                "jaccard": graph.provenance["stability"]["mean_jaccard"]})
             print(json.dumps({"variant": name, **rows[name][-1]}), flush=True)

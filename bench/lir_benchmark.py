@@ -23,41 +23,36 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from avili.config import DemoConfig, replace_seed
-from avili.data.synthetic import generate
-from avili.eval.evaluate import evaluate_split
-from avili.graph.infer import infer_graph
-from avili.data.graphfile import Graph, recovery
-from avili.train.distill import train_student
-from avili.train.teach import train_teacher
+import avili
 
 
-def shuffled(graph: Graph, seed: int) -> Graph:
+def shuffled(graph: avili.Graph, seed: int) -> avili.Graph:
     """The same graph with class identities permuted (a control with equal edge mass)."""
     perm = np.random.default_rng(1000 + seed).permutation(graph.num_classes)
     idx = np.concatenate([perm, perm + graph.num_classes])
-    return Graph(graph.class_names, graph.weight[np.ix_(idx, idx)],
-                 graph.undirected[np.ix_(idx, idx)], graph.sign[np.ix_(idx, idx)])
+    return avili.Graph(graph.class_names, graph.weight[np.ix_(idx, idx)],
+                       graph.undirected[np.ix_(idx, idx)], graph.sign[np.ix_(idx, idx)])
 
 
 def one_seed(seed: int, epochs: int | None = None, random_prototypes: bool = False) -> dict:
-    cfg = replace_seed(DemoConfig(), seed)
+    cfg = avili.DemoConfig().with_seed(seed)
     if random_prototypes:
         cfg = replace(cfg, synthetic=replace(cfg.synthetic, orthogonal_prototypes=False))
-    if epochs is not None:
-        cfg = replace(cfg, distill=replace(cfg.distill, epochs=epochs))
-    ds, planted = generate(cfg.synthetic)
-    teacher = train_teacher(ds, cfg.teach)
-    graph = infer_graph(teacher.soft, cfg.graph)
-    row = {"seed": seed, "recovery": recovery(graph, planted)}
-    for name, weight, g in (("baseline", 0.0, graph), ("lir", cfg.distill.lir_weight, graph),
-                            ("control", cfg.distill.lir_weight, shuffled(graph, seed))):
-        start = time.perf_counter()
-        student = train_student(ds, replace(cfg.distill, lir_weight=weight), teacher.soft, g)
-        row[name] = {"label": evaluate_split(student.model, ds, "test", "label")["avg_mAP"],
-                     "events": evaluate_split(student.model, ds, "test", "events")["avg_mAP"],
-                     "best_epoch": student.fit.best_epoch,
-                     "seconds": time.perf_counter() - start}
+    # the default LIR weight, fixed (no choice on val), for every student
+    cfg = replace(cfg, distill=replace(cfg.distill, lir_weight_grid=(),
+                                       epochs=epochs or cfg.distill.epochs))
+    start = time.perf_counter()
+    run = avili.run_pipeline(cfg, ci=False)
+    row = {"seed": seed, "recovery": run.recovery, "pipeline_seconds":
+           time.perf_counter() - start}
+    for name in ("baseline", "lir"):
+        row[name] = {rel: run.scores[name][rel].avg_mAP for rel in ("label", "events")}
+        row[name]["best_epoch"] = run.students[name].fit.best_epoch
+    control = avili.train_student(run.dataset, cfg.distill, soft=run.teacher,
+                                  graph=shuffled(run.graph, seed))
+    row["control"] = {rel: avili.evaluate(control, run.dataset, relevance=rel, ks=()).avg_mAP
+                      for rel in ("label", "events")}
+    row["control"]["best_epoch"] = control.fit.best_epoch
     return row
 
 
@@ -76,7 +71,7 @@ def main() -> None:
         print(json.dumps(rows[-1]), flush=True)
     print(f"\nmachine: {platform.machine()}, {torch.get_num_threads()} torch threads, "
           f"torch {torch.__version__}; seeds {args.seeds}; student epochs "
-          f"{args.epochs or DemoConfig().distill.epochs}; "
+          f"{args.epochs or avili.DemoConfig().distill.epochs}; "
           f"{'random' if args.random_prototypes else 'orthogonal'} prototypes; test split, avg of A->V and V->A")
     print(f"{'student':<10}{'label mAP':>22}{'events mAP':>22}")
     for name in ("baseline", "lir", "control"):

@@ -61,25 +61,22 @@ def swap_labels(ds, rate: float, seed: int) -> int:
 
 
 def shuffled(graph, seed: int):
-    from avili.data.graphfile import Graph
+    import avili
 
     perm = np.random.default_rng(1000 + seed).permutation(graph.num_classes)
     idx = np.concatenate([perm, perm + graph.num_classes])
-    return Graph(graph.class_names, graph.weight[np.ix_(idx, idx)],
-                 graph.undirected[np.ix_(idx, idx)], graph.sign[np.ix_(idx, idx)])
+    return avili.Graph(graph.class_names, graph.weight[np.ix_(idx, idx)],
+                       graph.undirected[np.ix_(idx, idx)], graph.sign[np.ix_(idx, idx)])
 
 
 def per_clip(model, ds) -> dict[str, np.ndarray]:
     """{relevance: (n_test,) per-clip mean of A->V and V->A AP} (NaN: nothing relevant)."""
-    from avili.config import EvalConfig
-    from avili.eval.evaluate import direction_metrics, embed
+    import avili
 
-    part = ds.subset("test")
-    audio, visual = embed(model, part, "cpu")
     out = {}
     for rel in ("label", "events"):
-        stats = direction_metrics(audio, visual, part, EvalConfig("test", rel, ks=()))
-        out[rel] = (stats["a2v"]["AP"] + stats["v2a"]["AP"]) / 2
+        ap = avili.evaluate(model, ds, split="test", relevance=rel, ks=()).per_query
+        out[rel] = (ap["a2v"] + ap["v2a"]) / 2
     return out
 
 
@@ -94,34 +91,27 @@ def one_data_set(job: tuple) -> list[dict]:
     """Every student of one (regime, data seed); one row per (student seed, method)."""
     import torch
 
-    from avili.config import DistillConfig, GraphConfig, SyntheticConfig, TeachConfig
-    from avili.data.softlabels import SoftLabels
-    from avili.data.synthetic import generate
-    from avili.data.graphfile import recovery
-    from avili.graph.infer import infer_graph
-    from avili.train.distill import train_student
-    from avili.train.select import select_student
-    from avili.train.teach import train_teacher
+    import avili
 
     regime, seed, student_seeds, epochs, controls = job
     torch.set_num_threads(1)
-    ds, planted = generate(SyntheticConfig(seed=seed, **REGIMES[regime]))
+    ds, planted = avili.synthetic(seed=seed, **REGIMES[regime])
     swapped = swap_labels(ds, 0.2, seed) if regime == "noise" else 0
-    teacher = train_teacher(ds, TeachConfig(seed=seed))
-    graph = infer_graph(teacher.soft, GraphConfig(seed=seed))
-    oracle = SoftLabels(ds.audio_events.astype(np.float32),
+    teacher = avili.train_teacher(ds, seed=seed)
+    graph = avili.infer_graph(teacher, seed=seed)
+    oracle = avili.SoftLabels(ds.audio_events.astype(np.float32),
                         ds.visual_events.astype(np.float32), ds.class_names)
     base = {"regime": regime, "data_seed": seed, "swapped": swapped,
-            "recovery": recovery(graph, planted)}
+            "recovery": avili.recovery(graph, planted)}
     rows = []
     for s in student_seeds:
-        cfg = DistillConfig(seed=s, epochs=epochs)
+        cfg = avili.DistillConfig(seed=s, epochs=epochs)
         start = time.perf_counter()
-        sel = select_student(ds, cfg, teacher.soft, graph)
+        sel = avili.train_student(ds, cfg, soft=teacher, graph=graph)  # auto
         seconds = time.perf_counter() - start
-        plain = next(c for c in sel.record["candidates"] if c["lir_weight"] == 0)
+        plain = next(c for c in sel.selection["candidates"] if c["lir_weight"] == 0)
         fixed = replace(sel.config, lir_weight_grid=(), graph_weight_grid=())
-        runs = {"default": (sel.result, sel.record["chosen"])}
+        runs = {"default": (sel, sel.selection["chosen"])}
         if regime in controls:
             if fixed.lir_weight == 0:  # val chose the plain loss: controls at the defaults
                 fixed = replace(fixed, lir_weight=min(cfg.lir_weight_grid),
@@ -135,9 +125,9 @@ def one_data_set(job: tuple) -> list[dict]:
                                     teacher.soft, graph),
                     "plain triplet": (replace(fixed, loss="triplet", lir_weight=0.0), None, None)}
             for name, (c, soft, g) in todo.items():
-                runs[name] = (train_student(ds, c, soft, g), None)
-        plain_model = sel.trained[0.0, 0.0].model
-        plain_model.history = sel.trained[0.0, 0.0].fit.history
+                runs[name] = (avili.train_student(ds, c, soft=soft, graph=g), None)
+        plain_model = sel.candidates[0.0, 0.0].model
+        plain_model.history = sel.candidates[0.0, 0.0].fit.history
         scores = {"plain supcon": per_clip(plain_model, ds)}
         for name, (result, chosen) in runs.items():
             scores[name] = per_clip(result.model, ds)

@@ -18,11 +18,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from avili.config import DemoConfig, replace_seed
-from avili.data.synthetic import generate
-from avili.data.graphfile import recovery
-from avili.graph.infer import infer_graph
-from avili.train.teach import train_teacher
+import avili
 
 MODES = ("aligned", "independent", "fused")
 
@@ -47,12 +43,12 @@ def main() -> None:
     args = parser.parse_args()
     results = {m: [] for m in MODES}
     for seed in args.seeds:
-        cfg = replace_seed(DemoConfig(), seed)
-        ds, planted = generate(replace(cfg.synthetic, absent_rate=args.absent_rate))
+        cfg = avili.DemoConfig().with_seed(seed)
+        ds, planted = avili.synthetic(replace(cfg.synthetic, absent_rate=args.absent_rate))
         for mode in MODES:
-            soft = train_teacher(ds, replace(cfg.teach, mode=mode)).soft
+            soft = avili.train_teacher(ds, replace(cfg.teach, mode=mode)).soft
             row = score(soft, ds)
-            rec = recovery(infer_graph(soft, cfg.graph), planted)
+            rec = avili.recovery(avili.infer_graph(soft, cfg.graph), planted)
             row.update(graph_recall=rec["recall"], graph_precision=rec["precision"])
             results[mode].append(row)
             print(json.dumps({"seed": seed, "mode": mode,

@@ -21,9 +21,7 @@ import numpy as np
 import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from avili.config import SyntheticConfig, TeachConfig
-from avili.data.synthetic import generate
-from avili.train.teach import train_teacher
+import avili
 
 VARIANTS = {
     "assume, aligned (former default)": dict(negatives="assume", mode="aligned", epochs=30),
@@ -63,9 +61,9 @@ def main() -> None:
     syn = {"cooccurrence": "audioset"} if args.regime == "audioset" else {}
     results: dict[str, list[dict]] = {name: [] for name in VARIANTS}
     for seed in args.seeds:
-        ds, _ = generate(SyntheticConfig(seed=seed, **syn))
+        ds, _ = avili.synthetic(avili.SyntheticConfig(seed=seed, **syn))
         for name, kw in VARIANTS.items():
-            soft = train_teacher(ds, TeachConfig(seed=seed, **kw)).soft
+            soft = avili.train_teacher(ds, avili.TeachConfig(seed=seed, **kw)).soft
             results[name].append(scores(ds, soft))
     print(f"machine: {platform.machine()}, torch {torch.__version__}; {args.regime} regime, "
           f"seeds {args.seeds}; test split; mean ± std over seeds")

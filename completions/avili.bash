@@ -11,16 +11,16 @@ _avili_commands() {  # $1: a command path; REPLY: its subcommands
 _avili_options() {  # $1: a command path; REPLY: its options
     case $1 in
         'avili') REPLY="--debug --no-debug --version --install-completion --show-completion --help" ;;
-        'avili extract') REPLY="--out --synthetic --no-synthetic --from --videos --merge --num-classes --cooccurrence --clips --rules --absent-rate --audio-dim --visual-dim --planted-out --orthogonal-prototypes --random-prototypes --classes --class-names --val-fraction --test-fraction --chunk-rows --labels --audio-backbone --visual-backbone --audio-weights --visual-weights --fps --start --duration --keep-segments --no-keep-segments --batch-size --workers --shard --strict --no-strict --device --seed --quiet -q --overwrite --no-overwrite --json --help" ;;
-        'avili info') REPLY="--json --help" ;;
-        'avili teach') REPLY="--data --out --soft-out --epochs --batch-size --lr --hidden --weight-decay --dropout --align-weight --mode --negatives --expected-positives --negative-weight --harvest-quantile --resume --max-memory --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
-        'avili infer-graph') REPLY="--out --format --csv --plot --lambda --restarts --bootstrap --min-frequency --workers --backend --algorithm --top-k --min-lift --input-kind --class-names --show --top --seed --overwrite --no-overwrite --json --help" ;;
-        'avili distill') REPLY="--data --out --soft --graph --lir --lir-weight --graph-weight --pair-edge-weight --loss --mining --temperature --fnac-weight --fnac-warmup --cpsp-weight --tolerance --epochs --batch-size --lr --margin --embed-dim --hidden --weight-decay --dropout --resume --max-memory --gather --no-gather --seed --device --quiet -q --overwrite --no-overwrite --json --help" ;;
-        'avili eval') REPLY="--model --data --split --relevance --ci --map-variant --per-class --markdown --chunk --save-embeddings --seed --diagnose-graph --soft --tau --top-edges --plot --max-memory --overwrite --no-overwrite --json --help" ;;
-        'avili demo') REPLY="--workdir --seed --quiet -q --json --help" ;;
-        'avili retrieve') REPLY="--model --data --query --k --direction --split --json --help" ;;
-        'avili retrieve index') REPLY="--model --data --out --split --ivfpq --nlist --pq-m --nbits --max-memory --seed --overwrite --no-overwrite --json --help" ;;
-        'avili retrieve search') REPLY="--index --query --query-file --query-media --model --k --direction --approximate --nprobe --memory-mb --json --help" ;;
+        'avili extract') REPLY="--out --synthetic --no-synthetic --from --videos --merge --num-classes --cooccurrence --clips --rules --absent-rate --audio-dim --visual-dim --planted-out --orthogonal-prototypes --random-prototypes --classes --class-names --val-fraction --test-fraction --chunk-rows --labels --audio-backbone --visual-backbone --audio-weights --visual-weights --fps --start --duration --keep-segments --no-keep-segments --batch-size --workers --shard --strict --no-strict --device --seed --quiet -q --overwrite --no-overwrite --json --config --help" ;;
+        'avili info') REPLY="--command --json --config --help" ;;
+        'avili teach') REPLY="--data --out --soft-out --epochs --batch-size --lr --hidden --weight-decay --dropout --align-weight --mode --negatives --expected-positives --negative-weight --harvest-quantile --resume --max-memory --tensorboard --seed --device --quiet -q --overwrite --no-overwrite --json --config --help" ;;
+        'avili infer-graph') REPLY="--out --format --csv --plot --lambda --restarts --bootstrap --min-frequency --workers --backend --algorithm --top-k --min-lift --input-kind --class-names --show --top --seed --quiet -q --overwrite --no-overwrite --json --config --help" ;;
+        'avili distill') REPLY="--data --out --soft --graph --lir --lir-weight --graph-weight --pair-edge-weight --loss --mining --temperature --fnac-weight --fnac-warmup --cpsp-weight --tolerance --epochs --batch-size --lr --margin --embed-dim --hidden --weight-decay --dropout --resume --tensorboard --max-memory --gather --no-gather --seed --device --quiet -q --overwrite --no-overwrite --json --config --help" ;;
+        'avili eval') REPLY="--model --data --split --relevance --ci --map-variant --per-class --markdown --chunk --save-embeddings --seed --diagnose-graph --soft --tau --top-edges --plot --max-memory --device --quiet -q --overwrite --no-overwrite --json --config --help" ;;
+        'avili demo') REPLY="--workdir --clips --epochs --seed --quiet -q --json --config --help" ;;
+        'avili retrieve') REPLY="--model --data --query --k --direction --split --max-memory --device --json --config --help" ;;
+        'avili retrieve index') REPLY="--model --data --out --split --ivfpq --nlist --pq-m --nbits --max-memory --device --seed --overwrite --no-overwrite --json --config --help" ;;
+        'avili retrieve search') REPLY="--index --query --query-file --query-media --model --k --direction --approximate --nprobe --memory-mb --json --config --help" ;;
         *) REPLY= ;;
     esac
 }
@@ -31,32 +31,44 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili extract --planted-out'|\
         'avili extract --class-names'|\
         'avili extract --labels'|\
+        'avili extract --config'|\
+        'avili info --config'|\
         'avili teach --data'|\
         'avili teach --out'|\
         'avili teach --soft-out'|\
+        'avili teach --config'|\
         'avili infer-graph --out'|\
         'avili infer-graph --csv'|\
         'avili infer-graph --plot'|\
         'avili infer-graph --show'|\
+        'avili infer-graph --config'|\
         'avili distill --data'|\
         'avili distill --out'|\
         'avili distill --soft'|\
         'avili distill --graph'|\
+        'avili distill --config'|\
         'avili eval --model'|\
         'avili eval --data'|\
         'avili eval --save-embeddings'|\
         'avili eval --diagnose-graph'|\
         'avili eval --soft'|\
+        'avili eval --config'|\
+        'avili demo --config'|\
         'avili retrieve --model'|\
         'avili retrieve --data'|\
+        'avili retrieve --config'|\
         'avili retrieve index --model'|\
         'avili retrieve index --data'|\
         'avili retrieve index --out'|\
+        'avili retrieve index --config'|\
         'avili retrieve search --index'|\
         'avili retrieve search --query-file'|\
         'avili retrieve search --query-media'|\
-        'avili retrieve search --model') REPLY='file' ;;
+        'avili retrieve search --model'|\
+        'avili retrieve search --config') REPLY='file' ;;
         'avili extract --videos'|\
+        'avili teach --tensorboard'|\
+        'avili distill --tensorboard'|\
         'avili eval --plot'|\
         'avili demo --workdir') REPLY='dir' ;;
         'avili extract --num-classes'|\
@@ -124,9 +136,12 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili eval --tau'|\
         'avili eval --top-edges'|\
         'avili eval --max-memory'|\
+        'avili demo --clips'|\
+        'avili demo --epochs'|\
         'avili demo --seed'|\
         'avili retrieve --query'|\
         'avili retrieve --k'|\
+        'avili retrieve --max-memory'|\
         'avili retrieve index --nlist'|\
         'avili retrieve index --pq-m'|\
         'avili retrieve index --nbits'|\
@@ -141,7 +156,10 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili extract --visual-backbone') REPLY='choice pixels hf' ;;
         'avili extract --device'|\
         'avili teach --device'|\
-        'avili distill --device') REPLY='choice auto cpu cuda' ;;
+        'avili distill --device'|\
+        'avili eval --device'|\
+        'avili retrieve --device'|\
+        'avili retrieve index --device') REPLY='choice auto cpu cuda' ;;
         'avili teach --mode') REPLY='choice aligned independent fused' ;;
         'avili teach --negatives') REPLY='choice epr weak assume' ;;
         'avili infer-graph --backend') REPLY='choice fast causal-learn' ;;

@@ -39,6 +39,8 @@ function __avili_path --description 'The avili command being typed'
                 'avili extract --shard' \
                 'avili extract --device' \
                 'avili extract --seed' \
+                'avili extract --config' \
+                'avili info --config' \
                 'avili teach --data' \
                 'avili teach --out' \
                 'avili teach --soft-out' \
@@ -55,8 +57,10 @@ function __avili_path --description 'The avili command being typed'
                 'avili teach --negative-weight' \
                 'avili teach --harvest-quantile' \
                 'avili teach --max-memory' \
+                'avili teach --tensorboard' \
                 'avili teach --seed' \
                 'avili teach --device' \
+                'avili teach --config' \
                 'avili infer-graph --out' \
                 'avili infer-graph --format' \
                 'avili infer-graph --csv' \
@@ -75,6 +79,7 @@ function __avili_path --description 'The avili command being typed'
                 'avili infer-graph --show' \
                 'avili infer-graph --top' \
                 'avili infer-graph --seed' \
+                'avili infer-graph --config' \
                 'avili distill --data' \
                 'avili distill --out' \
                 'avili distill --soft' \
@@ -98,9 +103,11 @@ function __avili_path --description 'The avili command being typed'
                 'avili distill --hidden' \
                 'avili distill --weight-decay' \
                 'avili distill --dropout' \
+                'avili distill --tensorboard' \
                 'avili distill --max-memory' \
                 'avili distill --seed' \
                 'avili distill --device' \
+                'avili distill --config' \
                 'avili eval --model' \
                 'avili eval --data' \
                 'avili eval --split' \
@@ -115,14 +122,22 @@ function __avili_path --description 'The avili command being typed'
                 'avili eval --top-edges' \
                 'avili eval --plot' \
                 'avili eval --max-memory' \
+                'avili eval --device' \
+                'avili eval --config' \
                 'avili demo --workdir' \
+                'avili demo --clips' \
+                'avili demo --epochs' \
                 'avili demo --seed' \
+                'avili demo --config' \
                 'avili retrieve --model' \
                 'avili retrieve --data' \
                 'avili retrieve --query' \
                 'avili retrieve --k' \
                 'avili retrieve --direction' \
                 'avili retrieve --split' \
+                'avili retrieve --max-memory' \
+                'avili retrieve --device' \
+                'avili retrieve --config' \
                 'avili retrieve index --model' \
                 'avili retrieve index --data' \
                 'avili retrieve index --out' \
@@ -131,7 +146,9 @@ function __avili_path --description 'The avili command being typed'
                 'avili retrieve index --pq-m' \
                 'avili retrieve index --nbits' \
                 'avili retrieve index --max-memory' \
+                'avili retrieve index --device' \
                 'avili retrieve index --seed' \
+                'avili retrieve index --config' \
                 'avili retrieve search --index' \
                 'avili retrieve search --query' \
                 'avili retrieve search --query-file' \
@@ -140,7 +157,8 @@ function __avili_path --description 'The avili command being typed'
                 'avili retrieve search --k' \
                 'avili retrieve search --direction' \
                 'avili retrieve search --nprobe' \
-                'avili retrieve search --memory-mb'
+                'avili retrieve search --memory-mb' \
+                'avili retrieve search --config'
                 set skip 1  # an option that takes a value: the next word is that value
             case 'avili extract' \
                 'avili info' \
@@ -164,7 +182,7 @@ end
 
 complete -c avili -f  # files only where a path is expected
 complete -c avili -n '__avili_at "avili"' -a extract -d 'Build an avili dataset (HDF5) from one of four sources.'
-complete -c avili -n '__avili_at "avili"' -a info -d 'Show what an avili artifact is: its kind (recognised from the file\'s content, not its name), schema and version, shapes, class names, clips per split, provenance (avili version, config, seed, input files with their SHA-256, the clip-id list hash) and, for a checkpoint, its best epoch and validation score. Only metadata and small keys are read; feature arrays stay on disk. A file that is not an avili artifact, or is truncated or corrupt, gives a one-line error and exit code 2.'
+complete -c avili -n '__avili_at "avili"' -a info -d 'Show what an avili artifact is: its kind (recognised from the file\'s content, not its name), schema and version, shapes, class names, clips per split, provenance (avili version, config, seed, input files with their SHA-256, the clip-id list hash) and, for a checkpoint, its best epoch, validation score and per-epoch history. Only metadata and small keys are read; feature arrays stay on disk. A file that is not an avili artifact, or is truncated or corrupt, gives a one-line error and exit code 2.'
 complete -c avili -n '__avili_at "avili"' -a teach -d 'Train the teacher and write soft labels (and harvested modality labels) for every clip.'
 complete -c avili -n '__avili_at "avili"' -a infer-graph -d 'Infer the latent interaction graph with GRaSP or BOSS on train soft labels.'
 complete -c avili -n '__avili_at "avili"' -a distill -d 'Train the student: a cross-modal metric loss plus LIR.'
@@ -179,7 +197,7 @@ complete -c avili -n '__avili_at "avili"' -l help -d 'Show this message and exit
 complete -c avili -n '__avili_at "avili extract"' -l out -r -F -d 'Dataset to write (HDF5).'
 complete -c avili -n '__avili_at "avili extract"' -l synthetic -l no-synthetic -d 'Generate the built-in synthetic benchmark.'
 complete -c avili -n '__avili_at "avili extract"' -l from -r -F -d 'Published feature file (HDF5/NPZ) or AVE release folder.'
-complete -c avili -n '__avili_at "avili extract"' -l videos -x -a '(__fish_complete_directories (commandline -ct))' -d 'Folder of raw videos (needs avili[media]).'
+complete -c avili -n '__avili_at "avili extract"' -l videos -x -a '(__fish_complete_directories (commandline -ct))' -d 'Folder of raw videos (needs avili).'
 complete -c avili -n '__avili_at "avili extract"' -l merge -d 'Join the dataset shards given as arguments.'
 complete -c avili -n '__avili_at "avili extract"' -l num-classes -x -d 'Number of classes (default 15; planted regime only).'
 complete -c avili -n '__avili_at "avili extract"' -l cooccurrence -x -a 'planted audioset' -d 'Where each clip\'s event set comes from: planted (random rules between classes) or audioset (one real AudioSet clip\'s label set over a shipped AudioSet class subset; the truth graph is the pairs that really co-occur).'
@@ -213,9 +231,12 @@ complete -c avili -n '__avili_at "avili extract"' -l seed -x -d 'Seed for random
 complete -c avili -n '__avili_at "avili extract"' -l quiet -s q -d 'No progress bars.'
 complete -c avili -n '__avili_at "avili extract"' -l overwrite -l no-overwrite -d 'Replace existing outputs.'
 complete -c avili -n '__avili_at "avili extract"' -l json -d 'Print machine-readable JSON on stdout.'
+complete -c avili -n '__avili_at "avili extract"' -l config -r -F -d 'TOML file of option values (keys: option names, e.g. epochs = 20); options typed on the command line override it.'
 complete -c avili -n '__avili_at "avili extract"' -l help -d 'Show this message and exit.'
 complete -c avili -n '__avili_at "avili extract"' -F
+complete -c avili -n '__avili_at "avili info"' -l command -d 'Print the avili command that reproduces the artifact (a teacher, student, soft labels or inferred graph), with only its non-default options.'
 complete -c avili -n '__avili_at "avili info"' -l json -d 'Print machine-readable JSON on stdout.'
+complete -c avili -n '__avili_at "avili info"' -l config -r -F -d 'TOML file of option values (keys: option names, e.g. epochs = 20); options typed on the command line override it.'
 complete -c avili -n '__avili_at "avili info"' -l help -d 'Show this message and exit.'
 complete -c avili -n '__avili_at "avili info"' -F
 complete -c avili -n '__avili_at "avili teach"' -l data -r -F -d 'avili dataset (HDF5).'
@@ -235,11 +256,13 @@ complete -c avili -n '__avili_at "avili teach"' -l negative-weight -x -d 'weak: 
 complete -c avili -n '__avili_at "avili teach"' -l harvest-quantile -x -d 'Harvested modality labels: a class counts as present above this quantile of its val scores on other classes\' clips.'
 complete -c avili -n '__avili_at "avili teach"' -l resume -d 'Continue an interrupted run from the training state saved after each epoch (<out>.state.pt); the config must match.'
 complete -c avili -n '__avili_at "avili teach"' -l max-memory -x -d 'Feature memory budget in MB; larger datasets stay on disk and are read in chunks (0 = a quarter of RAM).'
+complete -c avili -n '__avili_at "avili teach"' -l tensorboard -x -a '(__fish_complete_directories (commandline -ct))' -d 'Also write the per-epoch scalars (loss terms, val score, lr, seconds; as in <out>.log.jsonl) as TensorBoard logs in this folder, when training ends (needs the tensorboard extra).'
 complete -c avili -n '__avili_at "avili teach"' -l seed -x -d 'Seed for random, numpy and torch.'
 complete -c avili -n '__avili_at "avili teach"' -l device -x -a 'auto cpu cuda' -d 'Where to train: CUDA when present by default.'
 complete -c avili -n '__avili_at "avili teach"' -l quiet -s q -d 'No progress bars.'
 complete -c avili -n '__avili_at "avili teach"' -l overwrite -l no-overwrite -d 'Replace existing outputs.'
 complete -c avili -n '__avili_at "avili teach"' -l json -d 'Print machine-readable JSON on stdout.'
+complete -c avili -n '__avili_at "avili teach"' -l config -r -F -d 'TOML file of option values (keys: option names, e.g. epochs = 20); options typed on the command line override it.'
 complete -c avili -n '__avili_at "avili teach"' -l help -d 'Show this message and exit.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l out -r -F -d 'Graph to write (default: graph.npz beside the input).'
 complete -c avili -n '__avili_at "avili infer-graph"' -l format -x -d 'npz, json, csv, dot or graphml; repeat for several (each beside --out with its own suffix). distill reads the npz.'
@@ -259,8 +282,10 @@ complete -c avili -n '__avili_at "avili infer-graph"' -l class-names -x -d 'Comm
 complete -c avili -n '__avili_at "avili infer-graph"' -l show -r -F -d 'Print the strongest edges of an existing graph NPZ instead.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l top -x -d 'Strongest edges to print.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l seed -x -d 'Seed for random, numpy and torch.'
+complete -c avili -n '__avili_at "avili infer-graph"' -l quiet -s q -d 'No progress bars.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l overwrite -l no-overwrite -d 'Replace existing outputs.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l json -d 'Print machine-readable JSON on stdout.'
+complete -c avili -n '__avili_at "avili infer-graph"' -l config -r -F -d 'TOML file of option values (keys: option names, e.g. epochs = 20); options typed on the command line override it.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l help -d 'Show this message and exit.'
 complete -c avili -n '__avili_at "avili infer-graph"' -F
 complete -c avili -n '__avili_at "avili distill"' -l data -r -F -d 'avili dataset (HDF5).'
@@ -287,6 +312,7 @@ complete -c avili -n '__avili_at "avili distill"' -l hidden -x -d 'Hidden width 
 complete -c avili -n '__avili_at "avili distill"' -l weight-decay -x -d 'AdamW weight decay.'
 complete -c avili -n '__avili_at "avili distill"' -l dropout -x -d 'Dropout rate in the network.'
 complete -c avili -n '__avili_at "avili distill"' -l resume -d 'Continue an interrupted run from the training state saved after each epoch (<out>.state.pt); the config must match.'
+complete -c avili -n '__avili_at "avili distill"' -l tensorboard -x -a '(__fish_complete_directories (commandline -ct))' -d 'Also write the per-epoch scalars (loss terms, val score, lr, seconds; as in <out>.log.jsonl) as TensorBoard logs in this folder, when training ends (needs the tensorboard extra).'
 complete -c avili -n '__avili_at "avili distill"' -l max-memory -x -d 'Feature memory budget in MB; larger datasets stay on disk and are read in chunks (0 = a quarter of RAM).'
 complete -c avili -n '__avili_at "avili distill"' -l gather -l no-gather -d 'Under torchrun: gather every rank\'s embeddings (with gradients) so the loss sees the whole global batch; --no-gather: each rank\'s own slice.'
 complete -c avili -n '__avili_at "avili distill"' -l seed -x -d 'Seed for random, numpy and torch.'
@@ -294,6 +320,7 @@ complete -c avili -n '__avili_at "avili distill"' -l device -x -a 'auto cpu cuda
 complete -c avili -n '__avili_at "avili distill"' -l quiet -s q -d 'No progress bars.'
 complete -c avili -n '__avili_at "avili distill"' -l overwrite -l no-overwrite -d 'Replace existing outputs.'
 complete -c avili -n '__avili_at "avili distill"' -l json -d 'Print machine-readable JSON on stdout.'
+complete -c avili -n '__avili_at "avili distill"' -l config -r -F -d 'TOML file of option values (keys: option names, e.g. epochs = 20); options typed on the command line override it.'
 complete -c avili -n '__avili_at "avili distill"' -l help -d 'Show this message and exit.'
 complete -c avili -n '__avili_at "avili eval"' -l model -r -F -d 'Student checkpoint; repeat to compare models on the same split.'
 complete -c avili -n '__avili_at "avili eval"' -l data -r -F -d 'avili dataset (HDF5).'
@@ -312,13 +339,19 @@ complete -c avili -n '__avili_at "avili eval"' -l tau -x -d 'Soft-label threshol
 complete -c avili -n '__avili_at "avili eval"' -l top-edges -x -d 'Graph edges diagnosed.'
 complete -c avili -n '__avili_at "avili eval"' -l plot -x -a '(__fish_complete_directories (commandline -ct))' -d 'Folder for PNG plots: precision-recall per direction, val mAP per epoch, t-SNE maps.'
 complete -c avili -n '__avili_at "avili eval"' -l max-memory -x -d 'Feature memory budget in MB; larger datasets stay on disk and are read in chunks (0 = a quarter of RAM).'
+complete -c avili -n '__avili_at "avili eval"' -l device -x -a 'auto cpu cuda' -d 'Where to embed clips: CUDA when present by default.'
+complete -c avili -n '__avili_at "avili eval"' -l quiet -s q -d 'No progress bars.'
 complete -c avili -n '__avili_at "avili eval"' -l overwrite -l no-overwrite -d 'Replace existing outputs.'
 complete -c avili -n '__avili_at "avili eval"' -l json -d 'Print machine-readable JSON on stdout.'
+complete -c avili -n '__avili_at "avili eval"' -l config -r -F -d 'TOML file of option values (keys: option names, e.g. epochs = 20); options typed on the command line override it.'
 complete -c avili -n '__avili_at "avili eval"' -l help -d 'Show this message and exit.'
 complete -c avili -n '__avili_at "avili demo"' -l workdir -x -a '(__fish_complete_directories (commandline -ct))' -d 'Folder for every artifact (regenerated).'
+complete -c avili -n '__avili_at "avili demo"' -l clips -x -d 'Synthetic clips to generate.'
+complete -c avili -n '__avili_at "avili demo"' -l epochs -x -d 'Training epochs of the teacher and of both students.'
 complete -c avili -n '__avili_at "avili demo"' -l seed -x -d 'Seed for random, numpy and torch.'
 complete -c avili -n '__avili_at "avili demo"' -l quiet -s q -d 'No progress bars.'
 complete -c avili -n '__avili_at "avili demo"' -l json -d 'Print machine-readable JSON on stdout.'
+complete -c avili -n '__avili_at "avili demo"' -l config -r -F -d 'TOML file of option values (keys: option names, e.g. epochs = 20); options typed on the command line override it.'
 complete -c avili -n '__avili_at "avili demo"' -l help -d 'Show this message and exit.'
 complete -c avili -n '__avili_at "avili retrieve"' -a index -d 'Embed a dataset\'s clips once with a student and store them as a gallery index; with --ivfpq, also measure the approximate index\'s recall@10 against exact search.'
 complete -c avili -n '__avili_at "avili retrieve"' -a search -d 'Top-k search against a gallery index, exact (chunked, memory bounded by --memory-mb) or approximate.'
@@ -328,25 +361,30 @@ complete -c avili -n '__avili_at "avili retrieve"' -l query -x -d 'Clip id of th
 complete -c avili -n '__avili_at "avili retrieve"' -l k -x -d 'Number of hits.'
 complete -c avili -n '__avili_at "avili retrieve"' -l direction -x -a 'a2v v2a' -d 'a2v: audio query, visual gallery.'
 complete -c avili -n '__avili_at "avili retrieve"' -l split -x -a 'train val test' -d 'Gallery split (default: the query\'s own).'
+complete -c avili -n '__avili_at "avili retrieve"' -l max-memory -x -d 'Feature memory budget in MB; larger datasets stay on disk and are read in chunks (0 = a quarter of RAM).'
+complete -c avili -n '__avili_at "avili retrieve"' -l device -x -a 'auto cpu cuda' -d 'Where to embed clips: CUDA when present by default.'
 complete -c avili -n '__avili_at "avili retrieve"' -l json -d 'Print machine-readable JSON on stdout.'
+complete -c avili -n '__avili_at "avili retrieve"' -l config -r -F -d 'TOML file of option values (keys: option names, e.g. epochs = 20); options typed on the command line override it.'
 complete -c avili -n '__avili_at "avili retrieve"' -l help -d 'Show this message and exit.'
 complete -c avili -n '__avili_at "avili retrieve index"' -l model -r -F -d 'Student checkpoint.'
 complete -c avili -n '__avili_at "avili retrieve index"' -l data -r -F -d 'avili dataset (HDF5).'
 complete -c avili -n '__avili_at "avili retrieve index"' -l out -r -F -d 'Gallery index file to write (.avx).'
 complete -c avili -n '__avili_at "avili retrieve index"' -l split -x -a 'train val test' -d 'Only this split (default: every clip).'
-complete -c avili -n '__avili_at "avili retrieve index"' -l ivfpq -d 'Also build faiss IVF-PQ indexes for approximate search (avili[faiss]).'
+complete -c avili -n '__avili_at "avili retrieve index"' -l ivfpq -d 'Also build faiss IVF-PQ indexes for approximate search (avili).'
 complete -c avili -n '__avili_at "avili retrieve index"' -l nlist -x -d 'IVF lists.'
 complete -c avili -n '__avili_at "avili retrieve index"' -l pq-m -x -d 'PQ sub-quantizers (divides the embedding size).'
 complete -c avili -n '__avili_at "avili retrieve index"' -l nbits -x -d 'Bits per PQ code.'
 complete -c avili -n '__avili_at "avili retrieve index"' -l max-memory -x -d 'Feature memory budget in MB; larger datasets stay on disk and are read in chunks (0 = a quarter of RAM).'
+complete -c avili -n '__avili_at "avili retrieve index"' -l device -x -a 'auto cpu cuda' -d 'Where to embed clips: CUDA when present by default.'
 complete -c avili -n '__avili_at "avili retrieve index"' -l seed -x -d 'Seed for random, numpy and torch.'
 complete -c avili -n '__avili_at "avili retrieve index"' -l overwrite -l no-overwrite -d 'Replace existing outputs.'
 complete -c avili -n '__avili_at "avili retrieve index"' -l json -d 'Print machine-readable JSON on stdout.'
+complete -c avili -n '__avili_at "avili retrieve index"' -l config -r -F -d 'TOML file of option values (keys: option names, e.g. epochs = 20); options typed on the command line override it.'
 complete -c avili -n '__avili_at "avili retrieve index"' -l help -d 'Show this message and exit.'
 complete -c avili -n '__avili_at "avili retrieve search"' -l index -r -F -d 'Gallery index (.avx) from \'retrieve index\'.'
 complete -c avili -n '__avili_at "avili retrieve search"' -l query -x -d 'Clip id in the index; repeatable.'
 complete -c avili -n '__avili_at "avili retrieve search"' -l query-file -r -F -d 'Raw query-modality features (.npy (Q, D), or .npz with one array); needs --model.'
-complete -c avili -n '__avili_at "avili retrieve search"' -l query-media -r -F -d 'Media file (video or audio), through the backbones of the index\'s dataset; repeatable; needs --model and avili[media].'
+complete -c avili -n '__avili_at "avili retrieve search"' -l query-media -r -F -d 'Media file (video or audio), through the backbones of the index\'s dataset; repeatable; needs --model and avili.'
 complete -c avili -n '__avili_at "avili retrieve search"' -l model -r -F -d 'The student the index was built with (for --query-file and --query-media).'
 complete -c avili -n '__avili_at "avili retrieve search"' -l k -x -d 'Number of hits.'
 complete -c avili -n '__avili_at "avili retrieve search"' -l direction -x -a 'a2v v2a' -d 'a2v: audio queries, visual gallery.'
@@ -354,4 +392,5 @@ complete -c avili -n '__avili_at "avili retrieve search"' -l approximate -d 'Use
 complete -c avili -n '__avili_at "avili retrieve search"' -l nprobe -x -d 'IVF lists probed (--approximate).'
 complete -c avili -n '__avili_at "avili retrieve search"' -l memory-mb -x -d 'Exact search\'s score buffer, MB.'
 complete -c avili -n '__avili_at "avili retrieve search"' -l json -d 'Print machine-readable JSON on stdout.'
+complete -c avili -n '__avili_at "avili retrieve search"' -l config -r -F -d 'TOML file of option values (keys: option names, e.g. epochs = 20); options typed on the command line override it.'
 complete -c avili -n '__avili_at "avili retrieve search"' -l help -d 'Show this message and exit.'

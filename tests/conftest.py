@@ -1,32 +1,15 @@
-"""Tiny synthetic fixtures shared by the tests."""
+"""Tiny synthetic fixtures shared by the tests. Helpers and constants live in helpers.py."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from avili.config import SyntheticConfig
 from avili.data.schema import Dataset, write_dataset
 from avili.data.synthetic import generate
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-AVE15_SOFT = SHARED / "ave15_teacher_soft_labels.npz"
-
-TINY = SyntheticConfig(classes=4, clips=240, audio_dim=16, visual_dim=24, latent_dim=8,
-                       rules=3, seed=0)
-
-
-def shared_file(path: Path) -> Path:
-    """The real data in ../shared; missing is a failure on CI and a skip elsewhere."""
-    if not path.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing; CI must run with shared/ beside the checkout")
-        pytest.skip(f"{path} not present")
-    return path
+from tests.helpers import TINY, TINY_EXTRACT, ok
 
 
 @pytest.fixture(scope="session")
@@ -42,11 +25,19 @@ def tiny_h5(tmp_path: Path, tiny) -> Path:
     return path
 
 
-def copy_dataset(ds: Dataset, **changes) -> Dataset:
-    """A shallow copy of ``ds`` with some fields replaced (arrays copied)."""
-    fields = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in vars(ds).items()}
-    fields.update(changes)
-    return replace(ds, **{k: fields[k] for k in vars(ds)})
+@pytest.fixture(scope="session")
+def pipeline(tmp_path_factory) -> Path:
+    """The tiny pipeline trained once for the whole session through the CLI: ``ave.h5``
+    (the TINY dataset) with ``ave.planted.npz``, ``teacher.pt`` (3 epochs), ``soft.npz``,
+    ``graph.npz`` with ``graph.csv``, and ``student.pt`` (2 epochs, LIR weight chosen on
+    val). Tests may read these files but must write their own outputs elsewhere."""
+    d = tmp_path_factory.mktemp("pipe")
+    ok(TINY_EXTRACT + ["--out", d / "ave.h5"])
+    ok(["teach", "--data", d / "ave.h5", "--out", d / "teacher.pt", "--epochs", "3", "-q"])
+    ok(["infer-graph", d / "soft.npz", "--csv", d / "graph.csv"])
+    ok(["distill", "--data", d / "ave.h5", "--soft", d / "soft.npz", "--graph", d / "graph.npz",
+        "--out", d / "student.pt", "--epochs", "2", "-q"])
+    return d
 
 
 @pytest.fixture(scope="session")

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.hostile_files import make_bad_files
-from tests.test_cli import ok, pipeline, runner  # noqa: F401 (pipeline: a fixture)
 from avili.cli import app
+from tests.helpers import ok, runner
+from tests.hostile_files import make_bad_files
 
 CASES_FILE = Path(__file__).with_name("battery_cases.txt")
 
@@ -82,13 +83,15 @@ CASES = OPTIONS_AND_FILES + STATES + KINDS + OUTPUTS
 
 @pytest.fixture(scope="module")
 def folders(pipeline, tmp_path_factory):
-    """({d}, {b}): the valid pipeline with a gallery index, and the bad files."""
-    ok(["retrieve", "index", "--model", pipeline / "student.pt", "--data", pipeline / "ave.h5",
-        "--out", pipeline / "g.avx"])
+    """({d}, {b}): a copy of the valid pipeline with a gallery index, and the bad files."""
+    d = tmp_path_factory.mktemp("battery") / "pipe"
+    shutil.copytree(pipeline, d)  # the session's pipeline stays as it was
+    ok(["retrieve", "index", "--model", d / "student.pt", "--data", d / "ave.h5",
+        "--out", d / "g.avx"])
     bad = tmp_path_factory.mktemp("bad")
-    make_bad_files(pipeline, bad)
-    _states(pipeline, bad)
-    return pipeline, bad
+    make_bad_files(d, bad)
+    _states(d, bad)
+    return d, bad
 
 
 def _states(d: Path, b: Path) -> None:
@@ -119,6 +122,7 @@ def case_id(args: str) -> str:
     return re.sub(r"[{}]|\w/", "", args)[:60]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, message", CASES, ids=[case_id(a) for a, _ in CASES])
 def test_hostile_input(folders, tmp_path, args, message):
     d, b = folders

@@ -9,7 +9,7 @@ import h5py
 import numpy as np
 import pytest
 
-from tests.test_cli import TINY_EXTRACT, fails, ok
+from tests.helpers import TINY_EXTRACT, fails, ok
 
 NAMES = ["Clock", "Motorcycle", "Train horn", "Bark"]
 
@@ -32,6 +32,7 @@ def flagged_h5(tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_from_feature_file_then_whole_pipeline(flagged_h5, tmp_path):
     d = tmp_path
     s = json.loads(ok(["extract", "--from", flagged_h5, "--out", d / "data.h5",
@@ -44,7 +45,7 @@ def test_from_feature_file_then_whole_pipeline(flagged_h5, tmp_path):
     ok(["distill", "--data", d / "data.h5", "--soft", d / "soft.npz", "--graph",
         d / "graph.npz", "--out", d / "s.pt", "--epochs", "2", "-q"])
     metrics = json.loads(ok(["eval", "--model", d / "s.pt", "--data", d / "data.h5",
-                             "--json"]))
+                             "--json"]))["models"][0]
     assert metrics["queries"] == 60 and 0 < metrics["avg_mAP"] <= 1
 
 
@@ -70,7 +71,8 @@ def test_exactly_one_source(tmp_path):
     fails(["extract", "--out", tmp_path / "x.h5"], "exactly one of --synthetic")
     fails(["extract", "--synthetic", "--from", tmp_path, "--out", tmp_path / "x.h5"],
           "got --synthetic, --from")
-    fails(["extract", "--videos", tmp_path, "--out", tmp_path / "x.h5"], "--labels")
+    fails(["extract", "--videos", tmp_path, "--out", tmp_path / "x.h5"],
+          "--videos needs --labels labels.csv")
     fails(["extract", "--synthetic", tmp_path / "a.h5", "--out", tmp_path / "x.h5"],
           "only --merge takes file arguments")
 
@@ -81,7 +83,7 @@ def test_merge_shards(tmp_path):
     ok([*TINY_EXTRACT[:-1], "1", "--out", b])  # same shape, other seed: other clip ids
     s = json.loads(ok(["extract", "--merge", a, b, "--out", tmp_path / "m.h5", "--json", "-q"]))
     assert s["clips"] == 480 and len(s["parts"]) == 2
-    fails(["extract", "--merge", a, a, "--out", tmp_path / "m2.h5"], "clip id")
+    fails(["extract", "--merge", a, a, "--out", tmp_path / "m2.h5"], "duplicate clip id 'syn0-")
     fails(["extract", "--merge", a, "--out", tmp_path / "m.h5"], "output exists")
 
 
@@ -97,9 +99,10 @@ def _presplit_npz(path):
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["presplit-npz", "ave-release"])
 def test_other_formats_feed_the_pipeline(kind, tmp_path):
-    from tests.data.test_ave_release import release
+    from tests.helpers import release
 
     d = tmp_path
     if kind == "presplit-npz":
@@ -116,15 +119,17 @@ def test_other_formats_feed_the_pipeline(kind, tmp_path):
     ok(["teach", "--data", d / "data.h5", "--out", d / "t.pt", "--epochs", "2", "-q"])
     ok(["distill", "--data", d / "data.h5", "--lir-weight", "0", "--out", d / "s.pt",
         "--epochs", "2", "-q"])
-    metrics = json.loads(ok(["eval", "--model", d / "s.pt", "--data", d / "data.h5", "--json"]))
+    metrics = json.loads(ok(["eval", "--model", d / "s.pt", "--data", d / "data.h5", "--json"])
+                         )["models"][0]
     assert metrics["queries"] == s["splits"]["test"] and 0 < metrics["avg_mAP"] <= 1
 
 
 def test_synthetic_split_shares_and_their_limits(tmp_path):
     out = json.loads(ok([*TINY_EXTRACT, "--val-fraction", "0.05",
                          "--test-fraction", "0.1", "--out", tmp_path / "s.h5", "--json"]))
-    total = out["train"] + out["val"] + out["test"]
-    assert abs(out["val"] / total - 0.05) < 0.02 and abs(out["test"] / total - 0.1) < 0.02
+    splits = out["splits"]  # under "splits", as every other source and avili info have them
+    total = splits["train"] + splits["val"] + splits["test"]
+    assert abs(splits["val"] / total - 0.05) < 0.02 and abs(splits["test"] / total - 0.1) < 0.02
     fails([*TINY_EXTRACT, "--val-fraction", "0.5",
            "--test-fraction", "0.5", "--out", tmp_path / "bad.h5"], "leave no clips to train on")
     assert not (tmp_path / "bad.h5").exists()
@@ -134,7 +139,7 @@ def test_synthetic_with_real_audioset_cooccurrence(tmp_path):
     from avili.cli import app
     from avili.data.schema import read_dataset
     from avili.data.graphfile import load_graph
-    from tests.test_cli import runner
+    from tests.helpers import runner
 
     real = ["extract", "--synthetic", "--cooccurrence", "audioset", "--clips", "290",
             "--audio-dim", "8", "--visual-dim", "8"]

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.test_cli import fails, ok
+from tests.helpers import fails, ok
 
 FILES = {"tiny.h5": "dataset", "soft.npz": "soft_labels", "graph.npz": "graph",
          "graph.json": "graph", "planted.npz": "graph", "teacher.pt": "teacher",
@@ -18,7 +18,7 @@ FILES = {"tiny.h5": "dataset", "soft.npz": "soft_labels", "graph.npz": "graph",
 def test_json_names_the_kind(artifacts, name):
     info = json.loads(ok(["info", artifacts / name, "--json"]))
     assert info["kind"] == FILES[name] and info["path"] == str(artifacts / name)
-    assert info["avili_version"] and info["seed"] is not None
+    assert info["artifact_avili_version"] and info["seed"] is not None
 
 
 def test_table_of_a_dataset(artifacts, tiny):

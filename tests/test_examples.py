@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from avili.config import DistillConfig, TeachConfig
-from tests.conftest import TINY
+from tests.helpers import TINY
 
 ROOT = Path(__file__).resolve().parents[1]
 MAKEFILE = ROOT / "examples" / "Makefile"
@@ -95,6 +95,7 @@ def vegas_presplit(path: Path) -> Path:
     ("ave", ave_release, 28, 12),
     ("vegas", vegas_presplit, 10, 15),
 ], ids=["ave-release", "vegas-presplit"])
+@pytest.mark.slow
 def test_dataset_target_runs_the_whole_pipeline(tmp_path, target, write, classes, test_clips):
     source = write(tmp_path / f"published-{target}")
     work = tmp_path / "runs"
@@ -124,6 +125,7 @@ def test_dataset_target_runs_the_whole_pipeline(tmp_path, target, write, classes
     assert rerun.returncode == 0 and f' extract --from "{moved}"' in rerun.stdout
 
 
+@pytest.mark.slow
 @needs_make
 def test_ave_single_file_gets_the_ave15_names(tmp_path):
     """The stages after extract are the ones tested above; here only the file's import."""
@@ -148,6 +150,7 @@ def test_missing_data_is_one_line_and_writes_nothing(tmp_path, target):
     assert not (tmp_path / target).exists()
 
 
+@pytest.mark.slow
 def test_python_api_example_runs(tmp_path, monkeypatch, capsys):
     spec = importlib.util.spec_from_file_location("python_api", ROOT / "examples" /
                                                   "python_api.py")
@@ -155,7 +158,7 @@ def test_python_api_example_runs(tmp_path, monkeypatch, capsys):
     spec.loader.exec_module(example)
     maps = example.main(tmp_path, synthetic=TINY, teach=TeachConfig(epochs=2),
                         distill=DistillConfig(epochs=2))
-    assert set(maps) == {"baseline", "student"} and all(0 < m <= 1 for m in maps.values())
+    assert set(maps) == {"baseline", "lir"} and all(0 < m <= 1 for m in maps.values())
     out = capsys.readouterr().out
-    assert "edges; strongest:" in out and "student: test avg mAP" in out
+    assert "edges; strongest:" in out and "lir: test avg mAP" in out
     assert (tmp_path / "student.pt").is_file() and (tmp_path / "graph.npz").is_file()

@@ -11,18 +11,17 @@ import numpy as np
 import pytest
 
 from avili.data.schema import write_dataset
-from tests.conftest import copy_dataset
-from tests.test_cli import fails, ok, pipeline  # noqa: F401 (a fixture)
+from tests.helpers import copy_dataset, fails, ok
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory, tiny):
-    """A valid dataset, student and soft labels to corrupt."""
+def base(pipeline, tmp_path_factory):
+    """A valid dataset, teacher, student and soft labels to corrupt: copies of the
+    session's pipeline files."""
     d = tmp_path_factory.mktemp("hostile")
-    write_dataset(tiny[0], d / "good.h5")
-    ok(["teach", "--data", d / "good.h5", "--out", d / "t.pt", "--epochs", "1", "-q"])
-    ok(["distill", "--data", d / "good.h5", "--out", d / "s.pt", "--epochs", "1",
-        "--lir-weight", "0", "-q"])
+    for src, name in (("ave.h5", "good.h5"), ("teacher.pt", "t.pt"), ("student.pt", "s.pt"),
+                      ("soft.npz", "soft.npz")):
+        shutil.copy(pipeline / src, d / name)
     return d
 
 
@@ -148,6 +147,7 @@ def test_negative_k_and_unwritable_output(base, tmp_path):
            "0"], "cannot make the output's folder")
 
 
+@pytest.mark.slow
 def test_full_disk(base, tmp_path, monkeypatch):
     import avili.artifacts
 
@@ -278,9 +278,9 @@ def test_malformed_checkpoints_get_one_line(pipeline, tmp_path, damage, message)
 
 def test_a_refused_input_leaves_no_output_folder(tmp_path):
     fails(["teach", "--data", tmp_path / "missing.h5", "--out", tmp_path / "new" / "t.pt"],
-          "file not found")
+          "missing.h5: file not found")
     fails(["infer-graph", tmp_path / "missing.npz", "--out", tmp_path / "new2" / "g.npz"],
-          "file not found")
+          "missing.npz: file not found")
     assert not list(tmp_path.iterdir())
 
 

@@ -22,6 +22,8 @@ from hypothesis.extra import numpy as hnp
 from avili.errors import AviliError
 from avili.info import describe
 
+pytestmark = pytest.mark.slow  # 500 examples per reader: minutes
+
 EXAMPLES = settings(max_examples=500, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
 

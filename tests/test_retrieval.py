@@ -32,6 +32,7 @@ def test_exact_topk_clips_k_and_refuses_empty():
         exact_topk(unit(rng, 2), np.zeros((0, 16), np.float32), 3)
 
 
+@pytest.mark.slow
 def test_ivfpq_finds_near_duplicates_and_reports_recall():
     pytest.importorskip("faiss")
     rng = np.random.default_rng(2)

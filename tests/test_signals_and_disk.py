@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.test_cli import ok
+from tests.helpers import ok
 
 PATCHED_RUN = """
 import os, signal, sys
@@ -50,6 +50,7 @@ def teach_args(data: Path, folder: Path) -> list:
     ("api", "save_soft_labels", 1, "the checkpoint is staged, the soft labels not yet"),
     ("artifacts", "_link", 2, "the checkpoint is linked into place, the soft labels not"),
 ])
+@pytest.mark.slow
 def test_sigterm_inside_teachs_writes_leaves_neither_and_resume_finishes(
         tiny_h5, tmp_path, module, name, nth, when):
     run = tmp_path / "run"
@@ -90,6 +91,7 @@ app(sys.argv[1:], prog_name="avili")
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script, code", [(AFTER_RUN, 143), (LATE_RUN, 0)])
 def test_sigterm_after_the_outputs_are_written(artifacts, tmp_path, script, code):
     from avili.data.graphfile import load_graph
@@ -130,6 +132,7 @@ ON_A_FULL_DISK = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(ON_A_FULL_DISK))
 def test_a_full_disk_gets_one_line_and_leaves_nothing(artifacts, tmp_path, case):
     disk = tmp_path / "disk"

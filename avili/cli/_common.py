@@ -7,7 +7,6 @@ import contextlib
 import functools
 import inspect
 import json
-import math
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional
@@ -16,22 +15,19 @@ import typer
 from typer.core import TyperGroup
 
 from avili import __version__
+from avili.cli._help import PanelCommand
 
-try:  # Typer 0.2x ships its own copy of Click; older ones use click
-    from typer._click import Context, exceptions as click_exceptions
-    from typer._click.globals import get_current_context
-except ImportError:  # pragma: no cover (depends on the installed Typer)
-    from click import Context, exceptions as click_exceptions
-    from click.globals import get_current_context
-from avili.config import (AUDIO_BACKBONES, COOCCURRENCE, GRAPH_ALGORITHMS, GRAPH_BACKENDS,
-                          LIR_FORMS, METRIC_LOSSES, SPLITS, TEACHER_NEGATIVES,
+from avili.cli._click import Context, click_exceptions, get_current_context
+from avili.config import (AUDIO_BACKBONES, COOCCURRENCE, DEVICES, GRAPH_ALGORITHMS,
+                          GRAPH_BACKENDS, INPUT_KINDS, LIR_FORMS, MAP_VARIANTS, METRIC_LOSSES,
+                          MINING, RELEVANCE, SPLITS, TEACHER_MODES, TEACHER_NEGATIVES,
                           VISUAL_BACKBONES)
 
 
 def paragraphs(doc: str) -> str:
-    """A docstring as Typer help text: the lines of each paragraph joined into one, so Rich
+    """A docstring as help text: the lines of each paragraph joined into one, so Click
     wraps it to the terminal instead of breaking it where the source did; blank lines still
-    separate paragraphs (and the example). Brackets stay escaped (``\\[``) for Rich."""
+    separate paragraphs (and the example). Help is plain text: a "[" is a "["."""
     return "\n\n".join(" ".join(p.split()) for p in inspect.cleandoc(doc).split("\n\n"))
 
 
@@ -75,28 +71,17 @@ class OneLineErrors(TyperGroup):
             return super().invoke(ctx)
 
 
-# Help is Rich markup on every Typer version (their default differs): a literal "[" is "\\[".
+# Help is Click's plain text, not Rich panels: Rich's option table cuts long option names
+# and choices at 80 columns, Click's keeps them whole and wraps only the help column.
 app = typer.Typer(name="avili", cls=OneLineErrors, no_args_is_help=True,
                   pretty_exceptions_enable=False,
-                  add_completion=True, rich_markup_mode="rich", help=paragraphs(APP_HELP))
+                  add_completion=True, rich_markup_mode=None, help=paragraphs(APP_HELP))
 _state: dict[str, bool] = {"debug": False}
-
-
-class Device(str, Enum):
-    auto = "auto"
-    cpu = "cpu"
-    cuda = "cuda"
 
 
 class Direction(str, Enum):
     a2v = "a2v"
     v2a = "v2a"
-
-
-class Relevance(str, Enum):
-    label = "label"
-    events = "events"
-    harvested = "harvested"
 
 
 def choices(name: str, values: tuple[str, ...]) -> Any:
@@ -113,6 +98,12 @@ VisualBackbone = choices("VisualBackbone", VISUAL_BACKBONES)
 Cooccurrence = choices("Cooccurrence", COOCCURRENCE)
 LirForm = choices("LirForm", LIR_FORMS)
 Negatives = choices("Negatives", TEACHER_NEGATIVES)
+Device = choices("Device", DEVICES)
+Relevance = choices("Relevance", RELEVANCE)
+TeacherMode = choices("TeacherMode", TEACHER_MODES)
+Mining = choices("Mining", MINING)
+MapVariant = choices("MapVariant", MAP_VARIANTS)
+InputKind = choices("InputKind", INPUT_KINDS)
 
 
 def weight_or_auto(text: str, option: str, grid: tuple[float, ...]
@@ -134,28 +125,6 @@ def value(option: Any) -> Any:
     return None if option is None else option.value
 
 
-class TeacherMode(str, Enum):
-    aligned = "aligned"
-    independent = "independent"
-    fused = "fused"
-
-
-class Mining(str, Enum):
-    hard = "hard"
-    semihard = "semihard"
-
-
-class MapVariant(str, Enum):
-    standard = "standard"
-    cumulative = "cumulative"
-
-
-class InputKind(str, Enum):
-    auto = "auto"
-    probs = "probs"
-    logits = "logits"
-
-
 Seed = Annotated[int, typer.Option(help="Seed for random, numpy and torch.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
@@ -166,7 +135,13 @@ MaxMemory = Annotated[float, typer.Option(help="Feature memory budget in MB; lar
 Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted run from "
                                       "the training state saved after each epoch "
                                       "(<out>.state.pt); the config must match.")]
+TensorBoard = Annotated[Optional[Path], typer.Option(
+    help="Also write the per-epoch scalars (loss terms, val score, lr, seconds; as in "
+         "<out>.log.jsonl) as TensorBoard logs in this folder, when training ends (needs "
+         "the tensorboard extra).", file_okay=False, show_default=False)]
 DeviceOpt = Annotated[Device, typer.Option(help="Where to train: CUDA when present by default.")]
+EmbedDevice = Annotated[Device, typer.Option("--device", help="Where to embed clips: CUDA "
+                                             "when present by default.")]
 Hidden = Annotated[int, typer.Option(help="Hidden width of the network.")]
 WeightDecay = Annotated[float, typer.Option(help="AdamW weight decay.")]
 Dropout = Annotated[float, typer.Option(help="Dropout rate in the network.")]
@@ -219,6 +194,7 @@ def guarded(fn: Callable) -> Callable:
     def run(*args: Any, **kwargs: Any) -> Any:
         from avili.errors import AviliError
 
+        kwargs.pop("config_file", None)  # read already, by its callback
         try:
             result = fn(*args, **kwargs)
         except AviliError as exc:
@@ -234,6 +210,23 @@ def guarded(fn: Callable) -> Callable:
         _outputs_written()
         return result
 
+    return with_config_file(fn, run)
+
+
+def with_config_file(fn: Callable, run: Callable) -> Callable:
+    """``run`` (which wraps ``fn``) with one more option for Typer to see: ``--config
+    FILE``, whose values become the command's defaults (:mod:`avili.cli.config_file`)."""
+    from avili.cli.config_file import CONFIG_HELP, read_config
+
+    annotation = Annotated[Optional[Path], typer.Option(
+        "--config", help=CONFIG_HELP, is_eager=True, expose_value=False, callback=read_config,
+        dir_okay=False, show_default=False)]
+    signature = inspect.signature(fn, eval_str=True)
+    extra = inspect.Parameter("config_file", inspect.Parameter.KEYWORD_ONLY, default=None,
+                              annotation=annotation)
+    run.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*signature.parameters.values(), extra])
+    run.__annotations__ = {**fn.__annotations__, "config_file": annotation}
     return run
 
 
@@ -269,7 +262,8 @@ def command(name: str, parent: Optional[typer.Typer] = None) -> Callable:
     docstring as its help."""
 
     def wrap(fn: Callable) -> Callable:
-        return (parent or app).command(name, help=paragraphs(fn.__doc__ or ""))(guarded(fn))
+        return (parent or app).command(name, cls=PanelCommand,
+                                       help=paragraphs(fn.__doc__ or ""))(guarded(fn))
 
     return wrap
 
@@ -298,14 +292,15 @@ def _progress(quiet: bool) -> Any:
 
 
 def given_options() -> dict[str, str]:
-    """The current command's parameters typed on the command line: name -> flag."""
+    """The current command's parameters typed on the command line or set in its --config
+    file: name -> flag."""
     ctx = get_current_context(silent=True)
     if ctx is None:
         return {}
     out = {}
     for param in ctx.command.params:
         source = ctx.get_parameter_source(param.name)
-        if source is not None and source.name == "COMMANDLINE":
+        if source is not None and source.name in ("COMMANDLINE", "DEFAULT_MAP"):
             out[param.name] = (param.opts or [param.name])[0]
     return out
 
@@ -341,24 +336,17 @@ def _print_grids(grids: list, markdown: bool) -> None:
             stdout.print(grid.rich())
 
 
-def _finite(value: Any) -> Any:
-    """NaN and ±Inf become null, so --json output is valid JSON (RFC 8259 has neither)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
 def _emit(summary: dict, as_json: bool, line: str) -> None:
+    """``summary`` as the running command's --json document (:mod:`avili.cli._json`), or
+    ``line`` as plain text."""
     from avili.cli._console import stdout
 
     if as_json:
-        from avili.artifacts import to_jsonable
+        from avili.cli._json import document
 
-        typer.echo(json.dumps(_finite(to_jsonable(summary)), indent=2, sort_keys=True,
+        ctx = get_current_context(silent=True)
+        command = " ".join(ctx.command_path.split()[1:]) if ctx is not None else ""
+        typer.echo(json.dumps(document(command, summary), indent=2, sort_keys=True,
                               allow_nan=False))
     else:
         stdout.print(line, markup=False, highlight=False, soft_wrap=True)

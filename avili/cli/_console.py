@@ -2,10 +2,35 @@
 
 from __future__ import annotations
 
-from rich.console import Console
+import os
+
+from rich.console import Console, ConsoleDimensions
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-stdout = Console()
+PIPED_WIDTH = 1000  # stdout's width when it is a file or a pipe and COLUMNS is not set
+
+
+class ResultConsole(Console):
+    """stdout's console: the terminal's width on a terminal; piped or redirected, COLUMNS
+    when set, otherwise :data:`PIPED_WIDTH`, so that a table written to a file is as wide
+    as its content instead of cut at 80 columns (Rich's default off a terminal, or the
+    width of the terminal that stderr is on)."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        if self.is_terminal:
+            return size
+        columns = os.environ.get("COLUMNS", "")
+        return ConsoleDimensions(int(columns) if columns.isdigit() else PIPED_WIDTH,
+                                 size.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
+stdout = ResultConsole()
 stderr = Console(stderr=True)
 
 

@@ -29,7 +29,7 @@ def extract(
         "--from", help="Published feature file (HDF5/NPZ) or AVE release folder.",
         rich_help_panel=Src)] = None,
     videos: Annotated[Optional[Path], typer.Option(
-        help="Folder of raw videos (needs avili\\[media]).", rich_help_panel=Src,
+        help="Folder of raw videos (needs avili[media]).", rich_help_panel=Src,
         file_okay=False)] = None,
     merge: Annotated[bool, typer.Option(
         "--merge", help="Join the dataset shards given as arguments.", rich_help_panel=Src)
@@ -110,7 +110,7 @@ def extract(
     planted graph), or with real AudioSet co-occurrence (--cooccurrence audioset); --from
     converts published feature files (AVE/VEGAS HDF5 or NPZ, or the official AVE release
     folder), detecting the format; --videos decodes raw videos and embeds them (pip install
-    'avili\\[media]'); --merge joins shards.
+    'avili[media]'); --merge joins shards.
 
     Example: avili extract --synthetic --out demo.h5
     """
@@ -136,8 +136,7 @@ def extract(
         num_classes = SyntheticConfig.classes if num_classes is None else num_classes
         _extract_synthetic(out, SyntheticConfig(
             classes=num_classes, clips=clips, audio_dim=audio_dim, visual_dim=visual_dim,
-            rules=min(num_classes, num_classes * (num_classes - 1) // 2) if rules is None
-            else rules, cooccurrence=cooccurrence.value,
+            rules=rules, cooccurrence=cooccurrence.value,
             orthogonal_prototypes=orthogonal_prototypes, absent_rate=absent_rate,
             val_fraction=SyntheticConfig.val_fraction if val_fraction is None else val_fraction,
             test_fraction=test_fraction, seed=seed),

@@ -12,7 +12,7 @@ from rich.text import Text
 class Table(rich_table.Table):
     """A Rich table whose cells, headers, title and caption are plain text: class names,
     clip ids and paths come from users, and a ``[/]`` in one must print as it is, not be
-    read as Rich markup."""
+    read as Rich markup. Cells that do not fit fold onto more lines, never end in "…"."""
 
     def __init__(self, *args: Any, title: str | None = None, caption: str | None = None,
                  **kwargs: Any) -> None:
@@ -20,6 +20,7 @@ class Table(rich_table.Table):
                          caption=None if caption is None else escape(caption), **kwargs)
 
     def add_column(self, header: Any = "", *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("overflow", "fold")  # a narrow terminal wraps names, never cuts them
         super().add_column(Text(header) if isinstance(header, str) else header, *args,
                            **kwargs)
 
@@ -169,6 +170,16 @@ def demo_table(results: dict[str, Any]) -> Table:
     return table
 
 
+def harvest_text(harvested: dict[str, Any] | None) -> str:
+    """The harvested modality labels' precision and recall on the test split, as teach's
+    summary appends them ("" without the dataset's event truth)."""
+    if not harvested:
+        return ""
+    parts = [f"{side} precision {q['precision']:.2f}, recall {q['recall']:.2f}"
+             for side, q in harvested.items()]
+    return "; harvested labels vs test events: " + "; ".join(parts)
+
+
 def extract_line(mode: str, s: dict[str, Any]) -> str:
     """One line saying what ``avili extract`` found and wrote, from its summary dict."""
     splits = s.get("splits", {})
@@ -219,6 +230,31 @@ def info_table(info: dict[str, Any], max_classes: int = 20) -> Table:
         if value not in (None, "", []):
             table.add_row(field, str(value))
     return table
+
+
+def history_table(kind: str, records: list[dict[str, Any]], edge: int = 3) -> Table:
+    """A checkpoint's per-epoch records (:func:`avili.train.log.epoch_records`) as rows of
+    epoch, training loss, validation score and learning rate; the best epoch is marked.
+    Beyond ``2 * edge + 1`` epochs only the first and last ``edge`` and the best show."""
+    teacher = kind == "teacher"
+    scores = [r.get("val_score") for r in records]
+    best = max(range(len(records)), key=lambda i: (scores[i] is not None, scores[i] or 0))
+    shown = sorted({*range(edge), best, *range(len(records) - edge, len(records))}
+                   if len(records) > 2 * edge + 1 else range(len(records)))
+    table = Table(title=f"training history ({len(records)} epochs"
+                        f"{'' if len(shown) == len(records) else f', {len(shown)} shown'})")
+    for header in ("epoch", "train loss", "val loss" if teacher else "val mAP", "lr", ""):
+        table.add_column(header, justify="right")
+    for i in shown:
+        r, score = records[i], scores[i]
+        val = None if score is None else -score if teacher else score
+        table.add_row(str(r["epoch"]), _number(r.get("total")), _number(val),
+                      "" if r.get("lr") is None else f"{r['lr']:g}", "best" if i == best else "")
+    return table
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.4f}"
 
 
 def _short(digest: str | None) -> str | None:

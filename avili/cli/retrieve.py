@@ -7,12 +7,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from avili.cli._common import (Direction, Json, MaxMemory, Overwrite, Seed, Split, _emit,
-                               _outputs, app, command, guarded, paragraphs, value)
+from avili.cli._common import (Device, Direction, EmbedDevice, Json, MaxMemory, Overwrite,
+                               Seed, Split, _emit, _outputs, app, command, guarded,
+                               paragraphs, value)
 from avili.config import IndexConfig, SearchConfig
 
 
-retrieve_app = typer.Typer(rich_markup_mode="rich")
+retrieve_app = typer.Typer(rich_markup_mode=None)
 
 
 @retrieve_app.callback(invoke_without_command=True)
@@ -27,7 +28,7 @@ def retrieve(
                          ] = Direction.a2v,
     split: Annotated[Optional[Split], typer.Option(help="Gallery split (default: the "
                                                         "query's own).")] = None,
-    as_json: Json = False,
+    max_memory: MaxMemory = 0.0, device: EmbedDevice = Device.auto, as_json: Json = False,
 ) -> None:
     """Top-k cross-modal search: directly from a model and a dataset, or against a gallery
     index built once.
@@ -47,7 +48,8 @@ def retrieve(
                          "and 'avili retrieve search' (see --help)")
     from avili import api
 
-    s = api.retrieve(model, data, query, k, direction.value, value(split))
+    s = api.retrieve(model, data, query, k, direction.value, value(split), device.value,
+                     max_memory)
     _print_hits([{"query": s["query"], "hits": s["hits"]}], s, as_json,
                 f"{s['direction']} hits for {s['query']} ({s['query_class']}), gallery "
                 f"{s['gallery_size']}")
@@ -64,12 +66,12 @@ def retrieve_index(
     split: Annotated[Optional[Split], typer.Option(help="Only this split (default: every "
                                                         "clip).")] = None,
     ivfpq: Annotated[bool, typer.Option("--ivfpq", help="Also build faiss IVF-PQ indexes "
-                                        "for approximate search (avili\\[faiss]).")] = False,
+                                        "for approximate search (avili[faiss]).")] = False,
     nlist: Annotated[int, typer.Option(help="IVF lists.")] = IndexConfig.nlist,
     pq_m: Annotated[int, typer.Option(help="PQ sub-quantizers (divides the embedding "
                                            "size).")] = IndexConfig.pq_m,
     nbits: Annotated[int, typer.Option(help="Bits per PQ code.")] = IndexConfig.nbits,
-    max_memory: MaxMemory = 0.0,
+    max_memory: MaxMemory = 0.0, device: EmbedDevice = Device.auto,
     seed: Seed = 0, overwrite: Overwrite = False, as_json: Json = False,
 ) -> None:
     """Embed a dataset's clips once with a student and store them as a gallery index;
@@ -82,7 +84,8 @@ def retrieve_index(
     _outputs(overwrite, out)
     s = api.build_index(model, data, out, IndexConfig(split=value(split), ivfpq=ivfpq, nlist=nlist,
                                                       pq_m=pq_m, nbits=nbits, seed=seed,
-                                                      max_memory_mb=max_memory))
+                                                      max_memory_mb=max_memory,
+                                                      device=device.value))
     recall = s["ivfpq_recall@10"]
     extra = (f"; IVF-PQ recall@10 vs exact: a2v {recall['a2v']:.3f}, v2a {recall['v2a']:.3f}"
              if recall else "")
@@ -98,7 +101,7 @@ def retrieve_search(
                           "(.npy (Q, D), or .npz with one array); needs --model.")] = None,
     query_media: Annotated[Optional[list[Path]], typer.Option(help="Media file (video or "
                            "audio), through the backbones of the index's dataset; "
-                           "repeatable; needs --model and avili\\[media].")] = None,
+                           "repeatable; needs --model and avili[media].")] = None,
     model: Annotated[Optional[Path], typer.Option(help="The student the index was built "
                                                        "with (for --query-file and "
                                                        "--query-media).")] = None,

@@ -4,17 +4,18 @@ demo that chains them."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from avili.cli._common import (Device, DeviceOpt, Dropout, GraphAlgorithm, GraphBackend,
+from avili.cli._common import (Device, DeviceOpt, Dropout, EmbedDevice, GraphAlgorithm, GraphBackend,
                                Hidden, InputKind, Json, LirForm, LossName, MapVariant,
                                MaxMemory, Mining, Negatives, Overwrite, Quiet, Relevance,
-                               Resume, Seed, Split, TeacherMode, WeightDecay, _emit, _outputs,
-                               _print_grids, _progress, _warn, command, weight_or_auto)
-from avili.config import (GRAPH_WEIGHT_GRID, LIR_WEIGHT_GRID, DemoConfig, DistillConfig,
-                          EvalConfig, GraphConfig, TeachConfig)
+                               Resume, Seed, Split, TeacherMode, TensorBoard, WeightDecay,
+                               _emit, _outputs, _print_grids, _progress, _warn, command,
+                               weight_or_auto)
+from avili.config import (GRAPH_WEIGHT_GRID, LIR_WEIGHT_GRID, DistillConfig, EvalConfig,
+                          GraphConfig, SyntheticConfig, TeachConfig)
 
 @command("teach")
 def teach(
@@ -42,7 +43,7 @@ def teach(
     harvest_quantile: Annotated[float, typer.Option(help="Harvested modality labels: a "
                                 "class counts as present above this quantile of its val "
                                 "scores on other classes' clips.")] = 0.95,
-    resume: Resume = False, max_memory: MaxMemory = 0.0,
+    resume: Resume = False, max_memory: MaxMemory = 0.0, tensorboard: TensorBoard = None,
     seed: Seed = 0, device: DeviceOpt = Device.auto, quiet: Quiet = False,
     overwrite: Overwrite = False, as_json: Json = False,
 ) -> None:
@@ -67,12 +68,15 @@ def teach(
                       batch_size=batch_size, lr=lr, hidden=hidden, align_weight=align_weight,
                       weight_decay=weight_decay, dropout=dropout,
                       max_memory_mb=max_memory, seed=seed, device=device.value)
-    _outputs(overwrite or _extends(resume, out), out, soft)
-    s = api.teach(data, cfg, out, soft, _progress(quiet), resume, overwrite)
-    if "rank" in s:  # a torchrun rank other than 0: rank 0 reports
+    _training_outputs(overwrite, resume, out, soft)
+    s = api.teach(data, cfg, out, soft, _progress(quiet), resume, overwrite, tensorboard)
+    if s is None:  # a torchrun rank other than 0: rank 0 reports
         return
-    _emit(s, as_json, f"wrote {out} (best epoch {s['best_epoch']}, val loss "
-                      f"{s['val_loss']:.4f}) and {soft}")
+    from avili.checkpoint import epoch_number
+    from avili.cli.report import harvest_text
+
+    _emit(s, as_json, f"wrote {out} (best epoch {epoch_number(s['best_epoch'])}, val loss "
+                      f"{s['val_loss']:.4f}) and {soft}{harvest_text(s['harvested'])}")
 
 
 @command("infer-graph")
@@ -117,12 +121,12 @@ def infer_graph(
     show: Annotated[Optional[Path], typer.Option(
         help="Print the strongest edges of an existing graph NPZ instead.")] = None,
     top: Annotated[int, typer.Option(help="Strongest edges to print.")] = 10,
-    seed: Seed = 0, overwrite: Overwrite = False, as_json: Json = False,
+    seed: Seed = 0, quiet: Quiet = False, overwrite: Overwrite = False, as_json: Json = False,
 ) -> None:
     """Infer the latent interaction graph with GRaSP or BOSS on train soft labels.
 
     Variables are the C audio and C visual class columns; the result is a weighted CPDAG
-    over nodes audio:<class> and visual:<class>. weight\\[i, j] > 0 means i -> j. With
+    over nodes audio:<class> and visual:<class>. weight[i, j] > 0 means i -> j. With
     --restarts/--bootstrap every edge also gets its frequency across runs, and the weight
     becomes frequency x strength.
 
@@ -135,7 +139,9 @@ def infer_graph(
     if show is not None:
         from avili.data.graphfile import load_graph
 
-        _print_edges(load_graph(show), top, as_json, {"graph": str(show)}, "")
+        from avili.graph.export import edge_records
+
+        _print_edges(edge_records(load_graph(show)), top, as_json, {"graph": str(show)}, "")
         return
     if soft is None:
         from avili.errors import AviliError
@@ -151,18 +157,19 @@ def infer_graph(
                       workers=workers, backend=backend.value, algorithm=algorithm.value,
                       seed=seed)
     _outputs(overwrite, *output_paths(target, check_formats(formats or [])).values(), csv, plot)
-    s = api.infer_graph(soft, cfg, target, csv, names, formats or ["npz"], plot)
+    s = api.infer_graph(soft, cfg, target, csv, names, formats or ["npz"], plot,
+                        _progress(quiet))
     _warn(s["warnings"])
     runs = "" if restarts == 1 and not bootstrap else f", mean Jaccard {s['mean_jaccard']:.2f}"
-    _print_edges(s.pop("graph"), top, as_json, s,
+    _print_edges(s.pop("edge_list"), top, as_json, s,
                  f"wrote {', '.join(s['written'])} ({s['edges']} edges; input {s['input_kind']}, "
                  f"transform {s['transform']}{runs})")
 
 
-def _print_edges(graph: Any, top: int, as_json: bool, summary: dict, line: str) -> None:
-    from avili.graph.export import edge_records
-
-    edges = edge_records(graph)
+def _print_edges(edges: list[dict], top: int, as_json: bool, summary: dict, line: str
+                 ) -> None:
+    """The strongest ``top`` of ``edges`` (edge records, strongest first) as a table, then
+    ``line``; or with ``as_json`` the summary with every edge."""
     if as_json:
         _emit({**summary, "edge_list": edges}, True, "")
         return
@@ -212,6 +219,7 @@ def distill(
     embed_dim: int = DistillConfig.embed_dim, hidden: Hidden = DistillConfig.hidden,
     weight_decay: WeightDecay = DistillConfig.weight_decay,
     dropout: Dropout = DistillConfig.dropout, resume: Resume = False,
+    tensorboard: TensorBoard = None,
     max_memory: MaxMemory = 0.0,
     gather: Annotated[bool, typer.Option(help="Under torchrun: gather every rank's "
                                               "embeddings (with gradients) so the loss sees "
@@ -246,14 +254,17 @@ def distill(
                         weight_decay=weight_decay, dropout=dropout,
                         max_memory_mb=max_memory, gather=gather, seed=seed,
                         device=device.value)
-    _outputs(overwrite or _extends(resume, out), out)
-    s = api.distill(data, cfg, out, soft, graph, _progress(quiet), resume, overwrite)
-    if "rank" in s:  # a torchrun rank other than 0: rank 0 reports
+    _training_outputs(overwrite, resume, out)
+    s = api.distill(data, cfg, out, soft, graph, _progress(quiet), resume, overwrite,
+                    tensorboard)
+    if s is None:  # a torchrun rank other than 0: rank 0 reports
         return
     chosen = (f"; {s['lir']} LIR, weight {s['lir_weight']:g}, graph weight "
               f"{s['graph_weight']:g}" if s["lir"] else "; plain loss")
     picked = " chosen on val" if "selection" in s else ""
-    _emit(s, as_json, f"wrote {out} (best epoch {s['best_epoch']}, val avg mAP "
+    from avili.checkpoint import epoch_number
+
+    _emit(s, as_json, f"wrote {out} (best epoch {epoch_number(s['best_epoch'])}, val avg mAP "
                       f"{s['val_avg_mAP']:.4f}{chosen}{picked})")
 
 
@@ -292,7 +303,7 @@ def evaluate(
     plot: Annotated[Optional[Path], typer.Option(help="Folder for PNG plots: precision-"
                     "recall per direction, val mAP per epoch, t-SNE maps.", file_okay=False)
                     ] = None,
-    max_memory: MaxMemory = 0.0,
+    max_memory: MaxMemory = 0.0, device: EmbedDevice = Device.auto, quiet: Quiet = False,
     overwrite: Overwrite = False, as_json: Json = False,
 ) -> None:
     """Standard mAP over the full ranked gallery, with mAP@R, MRR, P@k and R@k.
@@ -307,7 +318,7 @@ def evaluate(
 
     cfg = EvalConfig(split=split.value, relevance=relevance.value, ci=ci or len(model) > 1,
                      map_variant=map_variant.value, chunk=chunk, seed=seed,
-                     max_memory_mb=max_memory)
+                     max_memory_mb=max_memory, device=device.value)
     from avili.artifacts import check_distinct
     from avili.eval.diagnose import DiagnoseConfig
 
@@ -323,10 +334,11 @@ def evaluate(
             raise AviliError("--diagnose-graph needs --soft (the teacher's soft labels)")
         diagnose = (diagnose_graph, soft, diagnosis)
     s = api.compare(model, data, cfg, save_embeddings, plot,
-                    soft if relevance == Relevance.harvested else None, diagnose)
+                    soft if relevance == Relevance.harvested else None, diagnose,
+                    progress=_progress(quiet))
     diag = s.get("diagnostic")
     if as_json:
-        _emit(s if len(model) > 1 else s["models"][0], True, "")
+        _emit(s, True, "")  # {"models": [...]} however many
         return
     from avili.cli.report import comparison_grid, diagnostic_grid, metrics_grid, per_class_grid
 
@@ -345,6 +357,10 @@ def evaluate(
 def demo(
     workdir: Annotated[Path, typer.Option(help="Folder for every artifact (regenerated).",
                                           file_okay=False)] = Path("avili-demo"),
+    clips: Annotated[int, typer.Option(help="Synthetic clips to generate.")
+                     ] = SyntheticConfig.clips,
+    epochs: Annotated[int, typer.Option(help="Training epochs of the teacher and of both "
+                                             "students.")] = TeachConfig.epochs,
     seed: Seed = 0, quiet: Quiet = False, as_json: Json = False,
 ) -> None:
     """Run the whole pipeline on the synthetic default and compare baseline vs LIR.
@@ -355,10 +371,10 @@ def demo(
 
     Example: avili demo --workdir avili-demo
     """
-    from avili.config import replace_seed
+    from avili.config import demo_config
     from avili.pipeline import run_demo
 
-    results = run_demo(workdir, replace_seed(DemoConfig(), seed), _progress(quiet))
+    results = run_demo(workdir, demo_config(seed, clips, epochs), _progress(quiet))
     if as_json:
         _emit(results, True, "")
         return
@@ -366,6 +382,14 @@ def demo(
     from avili.cli.report import demo_table
 
     stdout.print(demo_table(results))
+
+
+def _training_outputs(overwrite: bool, resume: bool, out: Path, *others: Path) -> None:
+    """Check a training command's outputs: the checkpoint ``out``, its per-epoch logs
+    (:func:`avili.train.log.log_paths`) and ``others``."""
+    from avili.train.log import log_paths
+
+    _outputs(overwrite or _extends(resume, out), out, *others, *log_paths(out))
 
 
 def _extends(resume: bool, out: Path) -> bool:

@@ -11,23 +11,24 @@ from typing import Any
 import numpy as np
 import torch
 
-from avili.config import EvalConfig
+from avili.config import RELEVANCE, EvalConfig
 from avili.data.schema import Dataset
 from avili.errors import AviliError
 from avili.eval.metrics import Relevance, bootstrap_ci, chunked_metrics, nan_mean, pr_curve
-from avili.models import TwoTower
+from avili.models import TwoTower, resolve_device
 from avili.models import predict
 
-RELEVANCE = ("label", "events", "harvested")
 DIRECTIONS = ("a2v", "v2a")
 VARIANT_KEY = "mAP_cumulative_NONSTANDARD"
 
 
 def embed(model: TwoTower, ds: Dataset, device: torch.device | str = "cpu"
           ) -> tuple[np.ndarray, np.ndarray]:
-    """(N, E) float32 L2-normalized audio and visual embeddings of every clip in ``ds``."""
+    """(N, E) float32 L2-normalized audio and visual embeddings of every clip in ``ds``,
+    computed on ``device`` (auto, cpu, cuda), where the model is moved."""
     model.eval()
-    device = torch.device(device)
+    device = resolve_device(device)
+    model.to(device)
     audio = predict(lambda x: model.encode(x, "audio"), ds.audio, device)
     visual = predict(lambda x: model.encode(x, "visual"), ds.visual, device)
     return audio, visual

@@ -121,33 +121,68 @@ def write_format(graph: Graph, fmt: str, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
-def plot(graph: Graph, path: str | os.PathLike, top: int = 40) -> Path:
-    """A PNG of the ``top`` strongest edges: audio nodes on the left, visual on the right,
-    coloured by modality, edge width by weight, dashed for competition edges."""
+def plot_edges(graph: Graph, top: int = 40, same_class: bool = False
+               ) -> list[tuple[int, int, float, bool, int]]:
+    """The edges :func:`plot` draws, as :meth:`Graph.edges` rows: the ``top`` strongest
+    cross-class links first; the trivial same-class audio:x <-> visual:x edges only with
+    ``same_class``, in the places left after the cross-class ones."""
+    c, edges = graph.num_classes, graph.edges()
+    cross = [e for e in edges if e[0] % c != e[1] % c]
+    trivial = [e for e in edges if e[0] % c == e[1] % c] if same_class else []
+    return (cross + trivial)[:max(top, 0)]
+
+
+def plot_rows(edges: list[tuple], num_classes: int) -> dict[int, int]:
+    """class index -> row (0 = top) for the classes whose audio or visual node an edge
+    touches, in class order; the others are not drawn."""
+    touched = sorted({k % num_classes for e in edges for k in e[:2]})
+    return {k: row for row, k in enumerate(touched)}
+
+
+def plot(graph: Graph, path: str | os.PathLike, top: int = 40,
+         same_class: bool = False) -> Path:
+    """A PNG of the edges :func:`plot_edges` picks (the ``top`` strongest cross-class
+    links): audio nodes on the left, visual on the right, one row per class an edge
+    touches, coloured by modality, edge width by weight, dashed for competition edges."""
     from avili.eval.plots import pyplot, save
 
     plt = pyplot()
-    c = graph.num_classes
-    pos = {k: (0.0 if k < c else 1.0, 1.0 - (k % c) / max(c - 1, 1)) for k in range(2 * c)}
-    fig, ax = plt.subplots(figsize=(8, max(4, 0.35 * c + 1.5)), dpi=120)
-    for i, j, w, und, sign in graph.edges()[:top]:
-        (x0, y0), (x1, y1) = pos[i], pos[j]
-        bend = 0.25 if (i < c) == (j < c) else 0.0
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops=dict(
-            arrowstyle="-" if und else "-|>", lw=0.5 + 3.5 * w, alpha=0.75,
-            color="tab:green" if sign > 0 else "grey", linestyle="--" if sign < 0 else "-",
-            connectionstyle=f"arc3,rad={bend}", shrinkA=6, shrinkB=6))
-    for k, name in enumerate(graph.nodes):
-        modality, label = name.split(":", 1)
-        x, y = pos[k]
-        ax.scatter([x], [y], s=80, color=MODALITY_COLOURS[modality], zorder=3)
-        ax.text(x - 0.04 if k < c else x + 0.04, y, label, ha="right" if k < c else "left",
-                va="center", fontsize=8)
-    _finish(ax, graph, min(top, len(graph.edges())))
+    c, edges = graph.num_classes, plot_edges(graph, top, same_class)
+    rows = plot_rows(edges, c)
+    pos = {k: (float(k >= c), -float(rows[k % c])) for e in edges for k in e[:2]}
+    fig, ax = plt.subplots(figsize=(8, 0.3 * len(rows) + 2.4), dpi=120)
+    ax.set_xlim(-0.6, 1.6)
+    ax.set_ylim(-max(len(rows) - 1, 0) - 0.7, 1.3)  # the column names fit inside
+    for i, j, w, und, sign in edges:
+        _draw_edge(ax, pos[i], pos[j], w, und, sign, (i < c) == (j < c))
+    for k, (x, y) in pos.items():
+        left = k < c
+        ax.scatter([x], [y], s=60, color=MODALITY_COLOURS["audio" if left else "visual"],
+                   zorder=3)
+        ax.text(x - 0.04 if left else x + 0.04, y, graph.class_names[k % c], fontsize=8,
+                ha="right" if left else "left", va="center")
+    _finish(ax, graph, edges, same_class)
     return save(fig, path)
 
 
-def _finish(ax: Any, graph: Graph, shown: int) -> None:
+def _draw_edge(ax: Any, start: tuple, end: tuple, weight: float, undirected: bool,
+               sign: int, same_side: bool) -> None:
+    """One edge; an edge within a column bends towards the middle, never further than
+    0.4 of the gap between the columns."""
+    rad = 0.0
+    if same_side:
+        (x0, y0), (x1, y1) = ax.transData.transform([start, end])
+        room = abs(ax.transData.transform((0.4, 0))[0] - ax.transData.transform((0, 0))[0])
+        rad = min(0.3, room / max(abs(y1 - y0), 1.0)) * np.sign(y1 - y0)
+        rad = rad if start[0] == 0 else -rad
+    ax.annotate("", xy=end, xytext=start, arrowprops=dict(
+        arrowstyle="-" if undirected else "-|>", lw=0.5 + 3.5 * weight,
+        alpha=0.8 if sign > 0 else 0.5, zorder=2 if sign > 0 else 1,
+        color="tab:green" if sign > 0 else "grey", linestyle="--" if sign < 0 else "-",
+        connectionstyle=f"arc3,rad={rad:.3f}", shrinkA=5, shrinkB=5))
+
+
+def _finish(ax: Any, graph: Graph, edges: list[tuple], same_class: bool) -> None:
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], marker="o", ls="", color=col, label=m)
@@ -155,14 +190,27 @@ def _finish(ax: Any, graph: Graph, shown: int) -> None:
     handles += [Line2D([], [], color="tab:green", label="co-occurrence (+)"),
                 Line2D([], [], color="grey", ls="--", label="competition (-)"),
                 Line2D([], [], color="grey", label="suppression (0)")]
-    ax.text(0.0, 1.06, "audio", ha="center", fontsize=9, weight="bold")
-    ax.text(1.0, 1.06, "visual", ha="center", fontsize=9, weight="bold")
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=5,
+    ax.text(0.0, 0.6, "audio", ha="center", va="bottom", fontsize=9, weight="bold")
+    ax.text(1.0, 0.6, "visual", ha="center", va="bottom", fontsize=9, weight="bold")
+    if not edges:
+        ax.text(0.5, 0.0, "no edges to draw", ha="center", va="center", fontsize=9)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=5,
               fontsize=8, frameon=False)
-    ax.set_xlim(-0.6, 1.6)
     ax.set_axis_off()
-    ax.set_title(f"avili graph: {shown} strongest of {len(graph.edges())} edges "
-                 "(width = weight)", fontsize=10)
+    ax.set_title(_title(graph, len(edges), same_class), fontsize=10)
+
+
+def _title(graph: Graph, shown: int, same_class: bool) -> str:
+    c, edges = graph.num_classes, graph.edges()
+    trivial = sum(e[0] % c == e[1] % c for e in edges)
+    if same_class:
+        return (f"avili graph: {shown} of {len(edges)} edges, cross-class first, then "
+                "same-class\n(width = weight)")
+    cross = len(edges) - trivial
+    head = ("no cross-class edges" if not cross else f"all {cross} cross-class edges"
+            if shown == cross else f"the {shown} strongest of {cross} cross-class edges")
+    hidden = f"{trivial} same-class audio-visual edge{'' if trivial == 1 else 's'} not drawn; "
+    return f"avili graph: {head}\n({hidden if trivial else ''}width = weight)"
 
 
 def check_formats(formats: list[str]) -> list[str]:

@@ -21,6 +21,7 @@ from avili.graph.fastgrasp import fast_grasp
 from avili.data.graphfile import Graph
 from avili.graph.inputs import prepare
 from avili.graph.stability import RunSet, bootstrap_rows, run_many
+from avili.progress import Progress
 
 
 SEARCHES = {("grasp", "fast"): fast_grasp, ("grasp", "causal-learn"): run_grasp,
@@ -36,7 +37,8 @@ def search_backend(algorithm: str, backend: str) -> Any:
     return SEARCHES[algorithm, backend]
 
 
-def infer_graph(soft: SoftLabels, cfg: GraphConfig) -> Graph:
+def infer_graph(soft: SoftLabels, cfg: GraphConfig, progress: Progress | None = None
+                ) -> Graph:
     """GRaSP on the ``cfg.split`` rows of ``[audio | visual]`` soft labels (n, 2C).
 
     ``cfg.restarts`` runs other seeds (``seed``, ``seed + 1``, ...) and keeps the graph with
@@ -45,20 +47,21 @@ def infer_graph(soft: SoftLabels, cfg: GraphConfig) -> Graph:
     its two nodes are adjacent. Edge weight = frequency x |standardized coefficient|,
     divided by the largest, so weights lie in [0, 1]; ``sign`` keeps the coefficient's
     sign. Edges below ``cfg.min_frequency`` are dropped, then ``cfg.top_k`` prunes as in
-    :func:`keep_top_k`.
+    :func:`keep_top_k`. ``progress`` counts the finished runs of each study.
     """
     search = search_backend(cfg.algorithm, cfg.backend)
     prepared = prepare(soft, cfg)
     data = prepared.data[:, prepared.used]
     seeds = [cfg.seed + r for r in range(cfg.restarts)]
     restarts = run_many(data, search, cfg.lambda_value, cfg.depth, seeds,
-                        [None] * len(seeds), cfg.workers)
+                        [None] * len(seeds), cfg.workers, progress, "restarts")
     best = int(np.argmax(restarts.scores))
     study = restarts
     if cfg.bootstrap > 0:
         rows = bootstrap_rows(data.shape[0], cfg.bootstrap, cfg.seed)
         study = run_many(data, search, cfg.lambda_value, cfg.depth,
-                         [seeds[best]] * cfg.bootstrap, rows, cfg.workers)
+                         [seeds[best]] * cfg.bootstrap, rows, cfg.workers, progress,
+                         "bootstrap")
     p, used = prepared.data.shape[1], prepared.used
     directed, undirected = (_expand(m, used, p) for m in restarts.runs[best])
     frequency = _expand(study.frequency, used, p)

@@ -28,11 +28,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from avili.config import GraphConfig
+from avili.config import INPUT_KINDS, GraphConfig
 from avili.data.softlabels import SoftLabels
 from avili.errors import AviliError
 
-INPUT_KINDS = ("auto", "probs", "logits")
 LOGIT_EPS = 1e-4
 
 

@@ -14,6 +14,8 @@ from typing import Callable
 
 import numpy as np
 
+from avili.progress import NullProgress, Progress
+
 Run = tuple[np.ndarray, np.ndarray]
 Search = Callable[[np.ndarray, float, int, int], Run]
 
@@ -42,18 +44,28 @@ def workers(requested: int) -> int:
 
 
 def run_many(data: np.ndarray, search: Search, lambda_value: float, depth: int,
-             seeds: list[int], rows: list[np.ndarray | None], n_jobs: int) -> RunSet:
+             seeds: list[int], rows: list[np.ndarray | None], n_jobs: int,
+             progress: Progress | None = None, description: str = "search") -> RunSet:
     """``search`` on ``data[rows[k]]`` (all rows when None) with ``seeds[k]``, in parallel.
 
     data: (n, p) float64. Runs in separate processes (joblib), so each has its own
-    ``random`` state, and results do not depend on ``n_jobs``.
+    ``random`` state, and results do not depend on ``n_jobs``. ``progress`` counts the
+    finished runs.
     """
     from joblib import Parallel, delayed
 
     picks = [data if r is None else data[r] for r in rows]
     jobs = min(workers(n_jobs), len(seeds))
-    runs = Parallel(n_jobs=jobs)(delayed(search)(x, lambda_value, depth, s)
-                                 for x, s in zip(picks, seeds))
+    progress = progress or NullProgress()
+    progress.start(description, len(seeds))
+    runs = []
+    try:
+        for run in Parallel(n_jobs=jobs, return_as="generator")(
+                delayed(search)(x, lambda_value, depth, s) for x, s in zip(picks, seeds)):
+            runs.append(run)
+            progress.advance(1)
+    finally:
+        progress.stop()
     scores = np.array([cpdag_bic(x, d, u, lambda_value) for x, (d, u) in zip(picks, runs)])
     return RunSet(runs=list(runs), seeds=list(seeds), scores=scores,
                   frequency=adjacency_frequency(runs), jaccard=mean_jaccard(runs))

@@ -18,26 +18,43 @@ PathLike = str | os.PathLike
 
 
 def retrieve(model_path: PathLike, data: PathLike, query: str, k: int = 10,
-             direction: str = "a2v", split: str | None = None) -> dict[str, Any]:
-    """Top-k cross-modal search for one clip id. The gallery is ``split`` (default: the
-    query clip's own split), in the other modality. Scores are cosine similarities."""
+             direction: str = "a2v", split: str | None = None, device: str = "auto",
+             max_memory_mb: float = 0.0) -> dict[str, Any]:
+    """Top-k cross-modal search for one clip id (:func:`clip_hits`) with a student
+    checkpoint and a dataset file; features beyond ``max_memory_mb`` (0: a quarter of
+    RAM) stay on disk and are read in chunks."""
+    from avili.config import check_range
+    from avili.retrieval.index import check_k, sides
+
+    check_k(k)
+    sides(direction)
+    check_range("--max-memory", max_memory_mb, 0)
+    model, ds = student_and_data(model_path, data, False, int(max_memory_mb * 2**20) or None)
+    return clip_hits(model, ds, query, k, direction, split, device)
+
+
+def clip_hits(model: Any, ds: Any, query: str, k: int = 10, direction: str = "a2v",
+              split: str | None = None, device: str = "auto") -> dict[str, Any]:
+    """Top-k cross-modal search for the clip id ``query`` of ``ds``. The gallery is
+    ``split`` (default: the query clip's own split), in the other modality, embedded on
+    ``device``. Scores are cosine similarities. Returns the query, its class, the gallery
+    size and the hits."""
     from avili.eval.evaluate import embed
     from avili.retrieval.index import check_k, ranked_hits, sides
     from avili.retrieval.search import exact_topk
 
     check_k(k)
     q_side, g_side = sides(direction)
-    model, ds = student_and_data(model_path, data, events=False)
     where = np.flatnonzero(ds.clip_id == query)
     if where.size == 0:
-        raise AviliError(f"query clip id {query!r} is not in the dataset", data)
+        raise AviliError(f"query clip id {query!r} is not in the dataset", ds.path)
     row = int(where[0])
     gallery = ds.subset(split or str(ds.split[row]))
-    query_emb = dict(zip(("audio", "visual"), embed(model, ds.take(where[:1]))))
-    gallery_emb = dict(zip(("audio", "visual"), embed(model, gallery)))
+    query_emb = dict(zip(("audio", "visual"), embed(model, ds.take(where[:1]), device)))
+    gallery_emb = dict(zip(("audio", "visual"), embed(model, gallery, device)))
     scores, top = exact_topk(query_emb[q_side], gallery_emb[g_side], k)
     hits = ranked_hits(scores, top, gallery.clip_id, gallery.label, gallery.class_names)[0]
-    return {"query": query, "query_class": ds.class_names[int(ds.label[where[0]])],
+    return {"query": query, "query_class": ds.class_names[int(ds.label[row])],
             "direction": direction, "gallery_size": len(gallery), "hits": hits}
 
 
@@ -59,25 +76,26 @@ def build_index(model_path: PathLike, data: PathLike, out: PathLike, cfg: IndexC
     dim = int(model.audio[-1].out_features)
     if isinstance(part.audio, Rows) and not cfg.ivfpq:  # over budget: embed block by block
         g = Gallery(None, None, part.clip_id, part.label, list(part.class_names), record)
-        write_gallery(g, out, _embedded_blocks(model, part))
+        write_gallery(g, out, _embedded_blocks(model, part, cfg.device))
     else:
-        audio, visual = embed(model, part)
+        audio, visual = embed(model, part, cfg.device)
         g = build_gallery(audio, visual, part, cfg, record)
         write_gallery(g, out)
     return {"out": str(out), "clips": len(g), "dim": dim,
             "ivfpq_recall@10": g.provenance.get("ivfpq_recall@10")}
 
 
-def _embedded_blocks(model: Any, part: Any, rows: int = 4096) -> Iterator[tuple]:
-    """(k, E) audio and visual embeddings of ``part``'s clips, ``rows`` at a time."""
-    import torch
+def _embedded_blocks(model: Any, part: Any, device: str = "auto", rows: int = 4096
+                     ) -> Iterator[tuple]:
+    """(k, E) audio and visual embeddings of ``part``'s clips, ``rows`` at a time, on
+    ``device``."""
+    from avili.models import predict, resolve_device
 
-    from avili.models import predict
-
-    cpu = torch.device("cpu")
+    device = resolve_device(device)
+    model.to(device)
     for start in range(0, len(part), rows):
         yield tuple(predict(lambda x, m=m: model.encode(x, m),
-                            getattr(part, m)[start:start + rows], cpu)
+                            getattr(part, m)[start:start + rows], device)
                     for m in ("audio", "visual"))
 
 

@@ -5,29 +5,20 @@ from __future__ import annotations
 
 import copy
 import random
+import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import torch
 
 from avili.errors import AviliError
+from avili.models import resolve_device  # noqa: F401 (its home before eval needed it)
 from avili.progress import NullProgress, Progress
 from avili.train.state import Resumable, load_state, save_state
 
 StepFn = Callable[[torch.Tensor], dict[str, torch.Tensor]]
 OrderFn = Callable[[int, torch.Generator], list[torch.Tensor]]
-
-
-def resolve_device(name: str) -> torch.device:
-    """``auto`` picks CUDA when present, else the CPU; ``cuda`` without a GPU is an error."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise AviliError("--device cuda requested but no CUDA device is available")
-    if name not in ("cpu", "cuda"):
-        raise AviliError(f"unknown device {name!r}; expected auto, cpu or cuda")
-    return torch.device(name)
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -41,7 +32,9 @@ def seed_everything(seed: int) -> torch.Generator:
 @dataclass
 class FitResult:
     """best_state: weights of the best validation epoch; history: one dict per epoch with
-    the mean of each loss term and the validation score."""
+    its 0-based ``epoch``, the mean of each loss term, ``val_score``, the learning rate
+    ``lr`` and the wall time ``seconds`` (the one key that differs between identical
+    runs, so checkpoints store :func:`reproducible` history)."""
 
     best_state: dict[str, torch.Tensor]
     best_epoch: int
@@ -49,16 +42,27 @@ class FitResult:
     history: list[dict[str, float]] = field(default_factory=list)
 
 
+WALL_CLOCK = ("seconds",)  # history keys that differ between identical runs
+
+
+def reproducible(history: list[dict[str, float]]) -> list[dict[str, float]]:
+    """``history`` without its wall-clock keys: what checkpoints store, so that the same
+    seed gives byte-identical files."""
+    return [{k: v for k, v in h.items() if k not in WALL_CLOCK} for h in history]
+
+
 def fit(model: torch.nn.Module, step: StepFn, order: OrderFn, epochs: int, batch_size: int,
         optimizer: torch.optim.Optimizer, validate: Callable[[], float],
         generator: torch.Generator, progress: Progress | None = None,
         description: str = "train", on_epoch: Callable[[int], None] | None = None,
-        resumable: Resumable | None = None, batch_multiple: int = 1) -> FitResult:
+        resumable: Resumable | None = None, batch_multiple: int = 1,
+        val_text: Callable[[float], str] = "val {:.4f}".format) -> FitResult:
     """Train for ``epochs``; ``order(batch_size, generator)`` gives each epoch's batches
     of train positions (:mod:`avili.train.stream`).
 
     ``step(idx)`` returns named loss terms including ``"total"``, which is minimized.
-    ``validate()`` returns a score (higher is better) used to keep the best epoch.
+    ``validate()`` returns a score (higher is better) used to keep the best epoch;
+    ``val_text(score)`` shows it on the progress bar under its own name and sign.
     ``on_epoch(epoch)`` runs before each epoch (e.g. a loss's warm-up schedule). With
     ``resumable``, the training state is saved after every epoch and, when asked,
     restored first (:mod:`avili.train.state`). ``batch_multiple`` (the world size under
@@ -76,6 +80,7 @@ def fit(model: torch.nn.Module, step: StepFn, order: OrderFn, epochs: int, batch
         progress.advance(first, f"resumed after epoch {first}")
     try:
         for epoch in range(first, epochs):
+            started = time.perf_counter()
             if on_epoch is not None:
                 on_epoch(epoch)
             terms = _train_epoch(model, step, order(batch_size, generator), optimizer,
@@ -83,13 +88,14 @@ def fit(model: torch.nn.Module, step: StepFn, order: OrderFn, epochs: int, batch
             model.eval()
             with torch.no_grad():
                 terms["val_score"] = float(validate())
-            terms["epoch"] = epoch
+            terms.update(epoch=epoch, lr=float(optimizer.param_groups[0]["lr"]),
+                         seconds=time.perf_counter() - started)
             history.append(terms)
             if terms["val_score"] > best.best_score:
                 best = FitResult(copy.deepcopy(model.state_dict()), epoch, terms["val_score"])
             if resumable is not None and resumable.save:
                 save_state(resumable, epoch, model, optimizer, generator, best, history)
-            progress.advance(1, f"loss {terms['total']:.4f} val {terms['val_score']:.4f}")
+            progress.advance(1, f"loss {terms['total']:.4f} {val_text(terms['val_score'])}")
     finally:
         progress.stop()
     best.history = history

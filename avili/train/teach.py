@@ -20,7 +20,6 @@ from avili.data.lazy import Columns
 from avili.data.schema import Dataset
 from avili.data.softlabels import SoftLabels
 from avili.losses import SinglePositiveLoss, SoftLabelAlignment
-from avili.errors import AviliError
 from avili.models import FusedTeacher, TwoTower, build_teacher
 from avili.progress import Progress
 from avili.train.distributed import setup, wrap
@@ -30,7 +29,6 @@ from avili.train.state import Resumable
 from avili.train.stream import training_inputs
 
 TEMPERATURE_GRID = np.exp(np.linspace(np.log(0.25), np.log(8.0), 121))
-TEACHER_MODES = ("aligned", "independent", "fused")
 
 
 @dataclass
@@ -56,9 +54,6 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
     device = world.device
     generator = seed_everything(cfg.seed)
     train, val = ds.indices("train"), ds.indices("val")
-    if cfg.mode not in TEACHER_MODES:
-        raise AviliError(f"unknown teacher mode {cfg.mode!r}; expected one of "
-                         f"{', '.join(TEACHER_MODES)}")
     model = build_teacher(ds.audio.shape[1], ds.visual.shape[1], ds.num_classes, cfg.hidden,
                           cfg.dropout, cfg.mode)
     align_weight = cfg.align_weight if cfg.mode == "aligned" else 0.0
@@ -89,7 +84,8 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
                  Resumable(state_file, {**asdict(cfg), "inputs": inputs}, resume,
                            save=world.main))
     result = fit(model, step, features.epoch, cfg.epochs, cfg.batch_size, optimizer, validate,
-                 generator, progress, "teach", resumable=resumable, batch_multiple=world.size)
+                 generator, progress, "teach", resumable=resumable, batch_multiple=world.size,
+                 val_text=lambda score: f"val loss {-score:.4f}")  # the score is -loss
     features.release()
     model.load_state_dict(result.best_state)
     model.eval()

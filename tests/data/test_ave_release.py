@@ -8,38 +8,9 @@ from avili.config import ImportConfig
 from avili.data.ave_release import AVE28, clip_labels
 from avili.data.importers import detect_format, import_features
 from avili.data.schema import read_dataset
-
-N, T = 24, 3
-
-
-def seconds(classes, width):
-    """(T, width + 1) per-second one-hot; None is a background second."""
-    out = np.zeros((T, width + 1), dtype=np.float64)
-    for t, c in enumerate(classes):
-        out[t, width if c is None else c] = 1
-    return out
-
-
-def release(folder, width=28, val=True, seed=0, labels=None):
-    """A tiny AVE-shaped release: clip i's seconds are all class i % width, except as given."""
-    rng = np.random.default_rng(seed)
-    folder.mkdir(exist_ok=True)
-    if labels is None:
-        labels = np.stack([seconds([i % 4 * 5] * T, width) for i in range(N)])
-    arrays = {"audio_feature.h5": ("dataset", rng.normal(size=(N, T, 6)).astype(np.float32)),
-              "visual_feature.h5": ("dataset", rng.normal(size=(N, T, 2, 2, 5))
-                                    .astype(np.float32)),
-              "labels.h5": ("avadataset", labels)}
-    order = rng.permutation(N)
-    cuts = {"train_order.h5": order[:14], "test_order.h5": order[18:]}
-    if val:
-        cuts["val_order.h5"] = order[14:18]
-    for name, idx in cuts.items():
-        arrays[name] = ("order", idx)
-    for name, (key, value) in arrays.items():
-        with h5py.File(folder / name, "w") as f:
-            f.create_dataset(key, data=value)
-    return {name: value for name, (_, value) in arrays.items()}
+from tests.helpers import RELEASE_CLIPS as N
+from tests.helpers import RELEASE_SECONDS as T
+from tests.helpers import release, seconds
 
 
 def test_round_trip_with_official_names(tmp_path):

@@ -16,7 +16,7 @@ from avili.data.cooccurrence import (audioset_path, cooccurring_pairs, draw_labe
 from avili.data.synthetic import generate
 from avili.errors import AviliError
 from avili.data.graphfile import class_pairs, recovery
-from tests.conftest import SHARED, shared_file
+from tests.helpers import SHARED, shared_file
 
 ROOT = Path(__file__).resolve().parents[2]
 AVE_AS_AUDIOSET = ["Clock", "Motorcycle", "Train horn", "Bark", "Cat", "Bus",

@@ -5,6 +5,7 @@ import pytest
 from avili.config import ImportConfig
 from avili.data.importers import detect_format, import_features
 from avili.data.schema import EVENT_KEYS, DatasetWriter, read_dataset, write_dataset
+from tests.helpers import Recorder
 
 N, C, DA, DV = 40, 4, 6, 5
 
@@ -243,7 +244,7 @@ def test_not_hdf5_empty_and_missing(tmp_path):
     empty.touch()
     with pytest.raises(ValueError, match="empty.h5: file is empty"):
         import_features(empty, tmp_path / "out.h5", ImportConfig())
-    with pytest.raises(ValueError, match="file not found"):
+    with pytest.raises(ValueError, match="nope.h5: file not found"):
         detect_format(tmp_path / "nope.h5")
     with pytest.raises(ValueError, match="not an AVE release folder: missing audio_feature.h5"):
         detect_format(tmp_path)
@@ -292,21 +293,11 @@ def test_existing_output_survives_a_failed_run(tmp_path):
 
 
 def test_progress_is_reported_per_chunk(tmp_path):
-    calls = []
-
-    class Recorder:
-        def start(self, description, total):
-            calls.append(("start", total))
-
-        def advance(self, steps=1, status=""):
-            calls.append(("advance", steps))
-
-        def stop(self):
-            calls.append(("stop",))
-
+    progress = Recorder()
     path = save(tmp_path / "src.h5", flagged(source()))
-    import_features(path, tmp_path / "out.h5", ImportConfig(chunk_rows=16), Recorder())
-    assert calls == [("start", N), ("advance", 16), ("advance", 16), ("advance", 8), ("stop",)]
+    import_features(path, tmp_path / "out.h5", ImportConfig(chunk_rows=16), progress)
+    assert progress.calls == [("start", N), ("advance", 16, ""), ("advance", 16, ""),
+                              ("advance", 8, ""), ("stop",)]
 
 
 def test_streaming_writer_matches_write_dataset(tmp_path, tiny):

@@ -5,7 +5,7 @@ import pytest
 from avili.artifacts import file_sha256
 from avili.data.merge import merge_datasets
 from avili.data.schema import read_dataset, write_dataset
-from tests.conftest import copy_dataset
+from tests.helpers import copy_dataset
 
 
 def shards(tmp_path, ds, cuts=(0, 70, 150, 240)):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from avili.data.schema import read_dataset, write_dataset
-from tests.conftest import copy_dataset
+from tests.helpers import copy_dataset
 
 
 def test_roundtrip(tmp_path, tiny):
@@ -67,7 +67,7 @@ def test_read_rejects_edited_files(tiny_h5, edit, message):
 
 
 def test_read_rejects_missing_text_and_truncated(tmp_path, tiny_h5):
-    with pytest.raises(ValueError, match="file not found"):
+    with pytest.raises(ValueError, match="nope.h5: file not found"):
         read_dataset(tmp_path / "nope.h5")
     text = tmp_path / "notes.h5"
     text.write_text("hello")

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from avili.data.softlabels import SoftLabels, align_to_dataset, load_soft_labels, save_soft_labels
-from tests.conftest import AVE15_SOFT, shared_file
+from tests.helpers import AVE15_SOFT, shared_file
 
 
 def test_bare_real_file_loads_with_names():

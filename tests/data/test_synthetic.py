@@ -56,7 +56,7 @@ def test_more_classes_than_latent_dims_still_generates():
 def test_absent_rate_removes_the_annotated_event_from_one_modality_only():
     from dataclasses import replace
 
-    from tests.conftest import TINY
+    from tests.helpers import TINY
 
     base, _ = generate(TINY)
     ds, _ = generate(replace(TINY, absent_rate=0.4))

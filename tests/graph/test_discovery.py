@@ -8,7 +8,7 @@ from avili.data.softlabels import load_soft_labels
 from avili.graph.discovery import cpdag_to_masks, keep_top_k, run_grasp
 from avili.graph.infer import infer_graph
 from avili.graph.inputs import to_search_scale
-from tests.conftest import AVE15_SOFT, shared_file
+from tests.helpers import AVE15_SOFT, shared_file
 
 
 def causal_learn_direct(data, seed, lambda_value):
@@ -20,6 +20,7 @@ def causal_learn_direct(data, seed, lambda_value):
     return np.asarray(g.graph)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 7])
 def test_wrapper_matches_causal_learn_on_real_soft_labels(seed):
     soft = load_soft_labels(shared_file(AVE15_SOFT))

@@ -5,8 +5,7 @@ import pytest
 from avili.graph.discovery import run_boss
 from avili.graph.fastboss import fast_boss
 from avili.graph.simulate import linear_gaussian
-from tests.graph.test_fastgrasp import (assert_leaves_global_random_alone, assert_same,
-                                        real_soft_labels)
+from tests.helpers import assert_leaves_global_random_alone, assert_same, real_soft_labels
 
 
 def same_as_causal_learn(data, lambda_value, seed):
@@ -18,6 +17,7 @@ def ave15():
     return real_soft_labels()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lambda_value,seed", [(2.0, 0), (2.0, 1), (1.0, 0), (1.0, 1)])
 def test_matches_causal_learn_on_real_soft_labels(ave15, lambda_value, seed):
     same_as_causal_learn(ave15, lambda_value, seed)

@@ -1,20 +1,10 @@
 import numpy as np
 import pytest
 
-from avili.data.softlabels import load_soft_labels
-from avili.graph.discovery import cpdag_to_masks, run_grasp
+from avili.graph.discovery import cpdag_to_masks
 from avili.graph.fastgrasp import dag_to_cpdag, fast_grasp
 from avili.graph.simulate import linear_gaussian
-from tests.conftest import AVE15_SOFT, shared_file
-
-
-def assert_same(data, lambda_value, seed, fast=fast_grasp, reference=run_grasp):
-    """The fast search gives causal-learn's CPDAG, and a non-empty one."""
-    directed, undirected = fast(data, lambda_value, depth=3, seed=seed)
-    ref_directed, ref_undirected = reference(data, lambda_value, depth=3, seed=seed)
-    np.testing.assert_array_equal(directed, ref_directed)
-    np.testing.assert_array_equal(undirected, ref_undirected)
-    assert directed.sum() + undirected.sum() > 0
+from tests.helpers import assert_leaves_global_random_alone, assert_same, real_soft_labels
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +12,7 @@ def ave15():
     return real_soft_labels()
 
 
-def real_soft_labels():
-    """The shared AVE-15 teacher soft labels as (1564, 30) [audio | visual]."""
-    soft = load_soft_labels(shared_file(AVE15_SOFT))
-    return np.column_stack([soft.audio, soft.visual]).astype(np.float64)
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize("lambda_value", [2.0])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_matches_causal_learn_on_real_soft_labels(ave15, seed, lambda_value):
@@ -49,17 +34,6 @@ def test_matches_causal_learn_on_synthetic_dags(p, n, seed):
 @pytest.mark.parametrize("seed,lambda_value", [(0, 2.0), (1, 1.0)])
 def test_matches_causal_learn_on_56_variables(seed, lambda_value):
     assert_same(linear_gaussian(56, 2000, seed)[0], lambda_value, seed)
-
-
-def assert_leaves_global_random_alone(search):
-    """The search draws from its own seeded generator, never from the global ``random``."""
-    import random
-
-    random.seed(5)
-    before = random.random()
-    random.seed(5)
-    search(linear_gaussian(8, 300, 0)[0], seed=3)
-    assert random.random() == before
 
 
 def test_seed_changes_nothing_outside():

@@ -2,18 +2,7 @@ import numpy as np
 import pytest
 
 from avili.data.graphfile import Graph, check_classes, load_graph, recovery, save_graph
-
-
-def small_graph() -> Graph:
-    w = np.zeros((6, 6), np.float32)
-    w[0, 4] = 0.8   # audio:a -> visual:b
-    w[2, 5] = 0.3   # audio:c -> visual:c (same class, not a cross-class link)
-    w[1, 3] = w[3, 1] = 0.5  # audio:b --- visual:a (undirected)
-    und = np.zeros((6, 6), bool)
-    und[1, 3] = und[3, 1] = True
-    sign = (w > 0).astype(np.int8)
-    sign[1, 3] = sign[3, 1] = -1
-    return Graph(["a", "b", "c"], w, und, sign, {"seed": 3})
+from tests.helpers import small_graph
 
 
 def test_roundtrip_and_csv(tmp_path):

@@ -3,7 +3,7 @@ import pytest
 
 from avili.config import GraphConfig
 from avili.graph.infer import infer_graph
-from tests.graph.test_stability import linear_gaussian, soft_from
+from tests.helpers import linear_gaussian, soft_from
 
 
 def test_constant_column_is_left_out_with_a_warning():
@@ -22,7 +22,7 @@ def test_exactly_collinear_columns_warn_and_still_give_a_sparse_graph():
     rng = np.random.default_rng(0)
     z = rng.standard_normal((500, 4))
     audio = np.exp(z) / np.exp(z).sum(1, keepdims=True)  # rows sum to exactly 1
-    from tests.graph.test_stability import soft_from as make
+    from tests.helpers import soft_from as make
 
     soft = make(np.column_stack([z, z + 0.3 * rng.standard_normal((500, 4))]))
     soft.audio = audio

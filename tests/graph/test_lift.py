@@ -29,6 +29,7 @@ def soft(tiny):
     return train_teacher(ds, TeachConfig(epochs=5)).soft
 
 
+@pytest.mark.slow
 def test_min_lift_drops_only_co_occurrence_edges_below_it(soft):
     everything = infer_graph(soft, GraphConfig(min_lift=0))
     lift = prepare(soft, GraphConfig()).lift
@@ -44,6 +45,7 @@ def test_min_lift_drops_only_co_occurrence_edges_below_it(soft):
     assert not ((infer_graph(soft, GraphConfig(min_lift=1e9)).sign > 0).any())
 
 
+@pytest.mark.slow
 def test_min_lift_is_skipped_with_a_warning_for_scores(soft):
     scores = replace(soft, audio=soft.audio * 4 - 2, visual=soft.visual * 4 - 2)
     graph = infer_graph(scores, GraphConfig())

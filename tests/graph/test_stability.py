@@ -2,18 +2,12 @@ import numpy as np
 import pytest
 
 from avili.config import GraphConfig
-from avili.data.softlabels import SoftLabels
 from avili.graph.discovery import run_grasp
 from avili.graph.infer import infer_graph
-from avili.graph.simulate import linear_gaussian as simulate
 from avili.graph.fastscore import BicScore
 from avili.graph.stability import (adjacency_frequency, consistent_extension, cpdag_bic,
                                    mean_jaccard, run_many)
-
-
-def linear_gaussian(p=8, n=600, seed=0):
-    """(n, p) data and its (p, p) bool DAG, from the library's generator."""
-    return simulate(p, n, seed, degree=2.0, shuffle=False)
+from tests.helpers import linear_gaussian, soft_from
 
 
 def test_local_bic_is_causal_learns_score():
@@ -62,6 +56,7 @@ def test_frequency_and_jaccard():
     assert mean_jaccard([one]) == 1.0
 
 
+@pytest.mark.slow
 def test_runs_do_not_depend_on_the_number_of_workers():
     x, _ = linear_gaussian(p=7, n=400, seed=1)
     rows = [None, np.arange(0, 400, 2)]
@@ -71,15 +66,6 @@ def test_runs_do_not_depend_on_the_number_of_workers():
         np.testing.assert_array_equal(d1, d2)
         np.testing.assert_array_equal(u1, u2)
     np.testing.assert_array_equal(serial.scores, parallel.scores)
-
-
-def soft_from(x):
-    probs = 1 / (1 + np.exp(-(x - x.mean(0)) / x.std(0)))
-    c = x.shape[1] // 2
-    n = x.shape[0]
-    return SoftLabels(audio=probs[:, :c], visual=probs[:, c:], class_names=[f"k{i}" for i in range(c)],
-                      clip_id=np.array([f"c{i}" for i in range(n)]), label=np.arange(n) % c,
-                      split=np.array(["train"] * n), provenance={})
 
 
 def test_restarts_keep_the_best_score_and_bootstrap_sets_frequencies():
@@ -115,7 +101,12 @@ def test_boss_backends_agree_and_unknown_pairs():
     fast = infer_graph(soft, GraphConfig(algorithm="boss"))
     np.testing.assert_array_equal(fast.weight, g.weight)
     np.testing.assert_array_equal(fast.undirected, g.undirected)
-    with pytest.raises(ValueError, match="unknown --algorithm 'grasp' or --backend 'gpu'"):
-        infer_graph(soft, GraphConfig(backend="gpu"))
+    with pytest.raises(ValueError, match="unknown --backend 'gpu'; expected one of fast, "
+                                         "causal-learn"):
+        GraphConfig(backend="gpu")
     with pytest.raises(ValueError, match="unknown --algorithm 'pc'"):
-        infer_graph(soft, GraphConfig(algorithm="pc"))
+        GraphConfig(algorithm="pc")
+    from avili.graph.infer import search_backend
+
+    with pytest.raises(ValueError, match="unknown --algorithm 'pc' or --backend 'fast'"):
+        search_backend("pc", "fast")

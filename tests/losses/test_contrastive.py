@@ -9,7 +9,7 @@ from torch.nn import functional as F
 from avili.config import METRIC_LOSSES, DistillConfig
 from avili.losses import build_metric_loss
 from avili.losses.contrastive import CPSP, FNAC, InfoNCE, SupCon
-from tests.losses.helpers import batch, nce_loop
+from tests.helpers import batch, nce_loop
 
 
 def test_infonce_matches_a_loop():

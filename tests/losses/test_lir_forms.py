@@ -11,7 +11,7 @@ from avili.losses.contrastive import InfoNCE, SupCon
 from avili.losses.falseneg import false_negative_probability, oracle_probability
 from avili.losses.graded import Ladder
 from avili.losses.lir import PairAlignment
-from tests.losses.helpers import batch, nce_loop
+from tests.helpers import batch, nce_loop
 
 
 def soft_batch(seed=0, b=6, c=3):

@@ -5,7 +5,7 @@ import torch
 from torch.nn import functional as F
 
 from avili.losses.triplet import CrossModalTriplet, ProxyTriplet
-from tests.losses.helpers import batch, dist
+from tests.helpers import batch, dist
 
 
 def triplet_loop(a, v, y, margin, semihard):

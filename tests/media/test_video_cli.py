@@ -9,9 +9,10 @@ import pytest
 
 pytest.importorskip("av", reason="raw-video extraction needs PyAV")
 
-from tests.test_cli import fails, ok  # noqa: E402
+from tests.helpers import fails, ok  # noqa: E402
 
 
+@pytest.mark.slow
 def test_videos_to_dataset_with_skip_report(video_dir, labels_csv, tmp_path):
     out = tmp_path / "clips.h5"
     line = ok(["extract", "--videos", video_dir, "--labels", labels_csv, "--out", out, "-q"])
@@ -24,6 +25,7 @@ def test_videos_to_dataset_with_skip_report(video_dir, labels_csv, tmp_path):
     assert not (tmp_path / "other.h5").exists()
 
 
+@pytest.mark.slow
 def test_shards_merge_to_the_whole(video_dir, labels_csv, tmp_path):
     whole = json.loads(ok(["extract", "--videos", video_dir, "--labels", labels_csv,
                            "--out", tmp_path / "all.h5", "--json", "-q"]))
@@ -46,6 +48,7 @@ def test_report_beside_output_is_not_clobbered(video_dir, labels_csv, tmp_path):
     assert (tmp_path / "clips.h5.report.json").read_text() == "{}" and not out.exists()
 
 
+@pytest.mark.slow
 def test_media_file_queries_match_clip_queries(video_dir, labels_csv, tmp_path):
     from avili.data.schema import read_dataset
 

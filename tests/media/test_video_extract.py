@@ -15,22 +15,9 @@ from avili.config import VideoConfig  # noqa: E402
 from avili.data.schema import read_dataset  # noqa: E402
 from avili.errors import AviliError  # noqa: E402
 from avili.media.extract import extract_videos, report_path, segments_path  # noqa: E402
+from tests.helpers import Recorder  # noqa: E402
 
 CFG = VideoConfig(val_fraction=0.34, batch_size=4, workers=2, device="cpu")
-
-
-class Recorder:
-    def __init__(self):
-        self.calls = []
-
-    def start(self, description, total):
-        self.calls.append(("start", total))
-
-    def advance(self, steps=1, status=""):
-        self.calls.append(("advance", steps, status))
-
-    def stop(self):
-        self.calls.append(("stop",))
 
 
 @pytest.fixture(scope="module")
@@ -138,6 +125,7 @@ def test_shards_are_disjoint_complete_datasets(video_dir, good_rows, write_csv, 
     assert ids[0] | ids[1] == {f for f, _ in good_rows}
 
 
+@pytest.mark.slow
 def test_transformers_backbones_from_local_folders(video_dir, labels_csv, tiny_weights,
                                                    tmp_path):
     audio_w, visual_w = tiny_weights

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +71,9 @@ def test_shards_cover_rows_disjointly():
     assert sorted(np.concatenate(parts).tolist()) == list(range(10))
     assert parts[1].tolist() == [1, 4, 7]
     assert shard_rows(4, None).tolist() == [0, 1, 2, 3]
-    for bad in ("3/3", "1", "a/b", "0/0"):
-        with pytest.raises(AviliError, match="shard"):
+    for bad, message in (("1", "shard must look like i/n (e.g. 0/4), got '1'"),
+                         ("a/b", "shard must look like i/n (e.g. 0/4), got 'a/b'"),
+                         ("3/3", "shard '3/3' needs 0 <= i < n"),
+                         ("0/0", "shard '0/0' needs 0 <= i < n")):
+        with pytest.raises(AviliError, match=re.escape(message)):
             parse_shard(bad)

@@ -34,6 +34,7 @@ def taught(tiny):
     return ds, teacher.soft, infer_graph(teacher.soft, GraphConfig(min_lift=0))
 
 
+@pytest.mark.slow
 def test_selection_trains_every_candidate_and_keeps_the_one_the_rule_picks(taught):
     ds, soft, graph = taught
     cfg = DistillConfig(epochs=2, lir_weight_grid=(0.5, 2.0))

@@ -3,34 +3,15 @@
 from dataclasses import replace
 
 import pytest
-import torch
 
 from avili.config import DistillConfig, TeachConfig
 from avili.errors import AviliError
-from avili.progress import NullProgress
 from avili.train.distill import train_student
 from avili.train.teach import train_teacher
+from tests.helpers import StopAfter, same_weights
 
 
-class StopAfter(NullProgress):
-    """Raises KeyboardInterrupt (as Ctrl-C would) once ``epochs`` epochs have finished."""
-
-    def __init__(self, epochs: int):
-        self.left = epochs
-
-    def advance(self, n: int = 1, message: str = "") -> None:
-        self.left -= n
-        if self.left <= 0:
-            raise KeyboardInterrupt
-
-
-def same_weights(a, b):
-    sa, sb = a.state_dict(), b.state_dict()
-    assert sa.keys() == sb.keys()
-    for key in sa:
-        assert torch.equal(sa[key], sb[key]), key
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize("loss", ["triplet", "proxy-triplet"])
 def test_interrupted_student_resumes_to_the_same_weights(tiny, tmp_path, loss):
     ds = tiny[0]
@@ -48,6 +29,7 @@ def test_interrupted_student_resumes_to_the_same_weights(tiny, tmp_path, loss):
         train_student(ds, replace(cfg, lr=0.01), state_file=state, resume=True)
 
 
+@pytest.mark.slow
 def test_interrupted_teacher_resumes_to_the_same_weights(tiny, tmp_path):
     ds = tiny[0]
     cfg = TeachConfig(epochs=3, hidden=32, batch_size=32, device="cpu")

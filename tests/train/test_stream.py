@@ -12,7 +12,7 @@ from avili.errors import AviliError
 from avili.train.distill import train_student
 from avili.train.stream import InMemory, Pooled, pool_bytes, train_features
 from avili.train.teach import train_teacher
-from tests.train.test_state import StopAfter, same_weights
+from tests.helpers import StopAfter, same_weights
 
 
 class Counted:
@@ -104,6 +104,7 @@ def test_streamed_student_learns_reproduces_and_resumes(lazy, tiny, tmp_path):
     same_weights(whole.model, train_student(lazy, cfg, state_file=state, resume=True).model)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["aligned", "fused"])
 def test_streamed_teacher_matches_the_in_memory_one_closely(lazy, tiny, mode):
     cfg = TeachConfig(mode=mode, epochs=3, hidden=32, batch_size=16, device="cpu")

@@ -7,7 +7,7 @@ from avili.config import TeachConfig
 from avili.data.synthetic import generate
 from avili.errors import AviliError
 from avili.train.teach import harvest, train_teacher
-from tests.conftest import TINY
+from tests.helpers import TINY
 
 FAST = TeachConfig(epochs=3, hidden=32, seed=0, device="cpu")
 
@@ -17,6 +17,7 @@ def absent():
     return generate(replace(TINY, absent_rate=0.4, clips=480))[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["aligned", "independent", "fused"])
 def test_modes_train_and_harvest(absent, mode):
     result = train_teacher(absent, replace(FAST, mode=mode))
@@ -35,6 +36,7 @@ def test_modes_train_and_harvest(absent, mode):
     assert set(soft.provenance["harvest"]["thresholds"]) == {"audio", "visual"}
 
 
+@pytest.mark.slow
 def test_harvest_thresholds_come_from_other_classes_val_scores(absent):
     soft = train_teacher(absent, FAST).soft
     audio, visual, thresholds = harvest(soft, absent, quantile=0.9)
@@ -49,5 +51,5 @@ def test_harvest_thresholds_come_from_other_classes_val_scores(absent):
 
 
 def test_unknown_mode_is_refused(absent):
-    with pytest.raises(AviliError, match="unknown teacher mode"):
+    with pytest.raises(AviliError, match="unknown --mode"):
         train_teacher(absent, replace(FAST, mode="ensemble"))

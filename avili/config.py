@@ -27,6 +27,7 @@ MINING = ("hard", "semihard")
 RELEVANCE = ("label", "events", "harvested")
 MAP_VARIANTS = ("standard", "cumulative")
 DEVICES = ("auto", "cpu", "cuda")
+AMP_MODES = ("off", "bf16", "fp16")  # --amp; CUDA only (avili/train/precision.py)
 
 
 POSITIVE = 1e-12  # the lower bound of a quantity that must be > 0
@@ -150,12 +151,15 @@ class TeachConfig:
     max_memory_mb: float = 0.0  # beyond this, features stream from disk; 0 = a quarter of RAM
     seed: int = 0
     device: str = "auto"
+    amp: str = "off"  # off | bf16 | fp16: autocast on CUDA
+    tf32: bool = False  # TF32 matmuls on CUDA
 
     def __post_init__(self) -> None:
         check_fields(self, **TRAINING_BOUNDS, align_weight=(0, math.inf),
                      harvest_quantile=(0, 1), expected_positives=(POSITIVE, math.inf),
                      negative_weight=(0, 1))
-        check_choices(self, mode=TEACHER_MODES, negatives=TEACHER_NEGATIVES, device=DEVICES)
+        check_choices(self, mode=TEACHER_MODES, negatives=TEACHER_NEGATIVES, device=DEVICES,
+                      amp=AMP_MODES)
 
 
 @dataclass
@@ -223,6 +227,8 @@ class DistillConfig:
     max_memory_mb: float = 0.0  # beyond this, features stream from disk; 0 = a quarter of RAM
     seed: int = 0
     device: str = "auto"
+    amp: str = "off"  # off | bf16 | fp16: autocast on CUDA
+    tf32: bool = False  # TF32 matmuls on CUDA
 
     def __post_init__(self) -> None:
         check_range("--lir-weight", [self.lir_weight, *self.lir_weight_grid], 0.0,
@@ -234,7 +240,8 @@ class DistillConfig:
                      fnac_warmup=(0, math.inf), cpsp_weight=(0, math.inf),
                      cpsp_margin=(0, math.inf), pair_edge_weight=(0, math.inf),
                      tolerance=(0, math.inf))
-        check_choices(self, loss=METRIC_LOSSES, mining=MINING, lir=LIR_FORMS, device=DEVICES)
+        check_choices(self, loss=METRIC_LOSSES, mining=MINING, lir=LIR_FORMS, device=DEVICES,
+                      amp=AMP_MODES)
 
 
 @dataclass
@@ -268,18 +275,19 @@ class IndexConfig:
     split: str | None = None  # None: every clip
     ivfpq: bool = False  # also build faiss IVF-PQ indexes (avili[faiss])
     nlist: int = 1024  # inverted lists (about sqrt(N) to 4 sqrt(N))
-    pq_m: int = 16  # sub-quantizers; must divide the embedding size
-    nbits: int = 8
+    pq_m: int = 0  # sub-quantizers; must divide the embedding size; 0: half of it
+    nbits: int = 4  # 4: faiss's fast-scan IVF-PQ; other sizes the classic one
     recall_queries: int = 1000  # queries that measure IVF-PQ recall@10 against exact search
     nprobe: int = 16  # lists probed when measuring that recall
+    k_factor: int = 20  # and candidates per hit re-ranked exactly (as SearchConfig)
     max_memory_mb: float = 0.0  # features beyond this stay on disk; 0 = a quarter of RAM
     seed: int = 0
     device: str = "auto"  # where the model embeds the gallery: auto | cpu | cuda
 
     def __post_init__(self) -> None:
-        check_fields(self, nlist=(1, math.inf), pq_m=(1, math.inf), nbits=(1, 16),
+        check_fields(self, nlist=(1, math.inf), pq_m=(0, math.inf), nbits=(1, 16),
                      recall_queries=(1, math.inf), nprobe=(1, math.inf),
-                     max_memory_mb=(0, math.inf), seed=SEED_RANGE)
+                     k_factor=(1, math.inf), max_memory_mb=(0, math.inf), seed=SEED_RANGE)
 
 
 @dataclass
@@ -290,10 +298,12 @@ class SearchConfig:
     direction: str = "a2v"  # a2v: audio queries, visual gallery; v2a the reverse
     approximate: bool = False  # use the gallery's IVF-PQ index instead of exact search
     nprobe: int = 16
-    memory_mb: int = 256  # exact search's score buffer
+    k_factor: int = 20  # approximate: k * k_factor IVF-PQ candidates re-ranked exactly
+    memory_mb: int = 256  # exact search's score buffer (the torch path, without faiss)
 
     def __post_init__(self) -> None:
-        check_fields(self, k=(1, math.inf), nprobe=(1, math.inf), memory_mb=(1, math.inf))
+        check_fields(self, k=(1, math.inf), nprobe=(1, math.inf), k_factor=(1, math.inf),
+                     memory_mb=(1, math.inf))
 
 
 @dataclass

@@ -138,12 +138,15 @@ def build_student(audio_dim: int, visual_dim: int, hidden: int, embed_dim: int,
 def predict(fn: Callable[[torch.Tensor], torch.Tensor], x: Any, device: torch.device,
             batch_size: int = 4096) -> np.ndarray:
     """Apply ``fn`` to (N, D) features in batches without gradients; (N, K) float32.
-    ``x`` is an array or anything sliceable into arrays (e.g. lazy HDF5 rows); the output
-    is filled in place, so peak memory is the output plus one batch."""
+    ``x`` is an array, a tensor (moved batch by batch; none is copied when on ``device``)
+    or anything sliceable into arrays (e.g. lazy HDF5 rows); the output is filled in
+    place, so peak memory is the output plus one batch."""
     out = None
     with torch.no_grad():
         for start in range(0, x.shape[0], batch_size):
-            chunk = torch.as_tensor(np.asarray(x[start:start + batch_size]), device=device)
+            chunk = x[start:start + batch_size]
+            chunk = (chunk.to(device) if isinstance(chunk, torch.Tensor)
+                     else torch.as_tensor(np.asarray(chunk), device=device))
             y = fn(chunk).float().cpu().numpy()
             if out is None:
                 out = np.empty((x.shape[0], y.shape[1]), dtype=np.float32)

@@ -13,14 +13,14 @@ _avili_options() {  # $1: a command path; REPLY: its options
         'avili') REPLY="--debug --no-debug --version --install-completion --show-completion --help" ;;
         'avili extract') REPLY="--out --synthetic --no-synthetic --from --videos --merge --num-classes --cooccurrence --clips --rules --absent-rate --audio-dim --visual-dim --planted-out --orthogonal-prototypes --random-prototypes --classes --class-names --val-fraction --test-fraction --chunk-rows --labels --audio-backbone --visual-backbone --audio-weights --visual-weights --fps --start --duration --keep-segments --no-keep-segments --batch-size --workers --shard --strict --no-strict --device --seed --quiet -q --overwrite --no-overwrite --json --config --help" ;;
         'avili info') REPLY="--command --json --config --help" ;;
-        'avili teach') REPLY="--data --out --soft-out --epochs --batch-size --lr --hidden --weight-decay --dropout --align-weight --mode --negatives --expected-positives --negative-weight --harvest-quantile --resume --max-memory --tensorboard --seed --device --quiet -q --overwrite --no-overwrite --json --config --help" ;;
-        'avili infer-graph') REPLY="--out --format --csv --plot --lambda --restarts --bootstrap --min-frequency --workers --backend --algorithm --top-k --min-lift --input-kind --class-names --show --top --seed --quiet -q --overwrite --no-overwrite --json --config --help" ;;
-        'avili distill') REPLY="--data --out --soft --graph --lir --lir-weight --graph-weight --pair-edge-weight --loss --mining --temperature --fnac-weight --fnac-warmup --cpsp-weight --tolerance --epochs --batch-size --lr --margin --embed-dim --hidden --weight-decay --dropout --resume --tensorboard --max-memory --gather --no-gather --seed --device --quiet -q --overwrite --no-overwrite --json --config --help" ;;
+        'avili teach') REPLY="--data --out --soft-out --epochs --batch-size --lr --hidden --weight-decay --dropout --align-weight --mode --negatives --expected-positives --negative-weight --harvest-quantile --resume --max-memory --tensorboard --seed --device --amp --tf32 --no-tf32 --quiet -q --overwrite --no-overwrite --json --config --help" ;;
+        'avili infer-graph') REPLY="--out --format --csv --plot --lambda --restarts --bootstrap --min-frequency --workers --backend --algorithm --top-k --min-lift --input-kind --class-names --show --top --class --seed --quiet -q --overwrite --no-overwrite --json --config --help" ;;
+        'avili distill') REPLY="--data --out --soft --graph --lir --lir-weight --graph-weight --pair-edge-weight --loss --mining --temperature --fnac-weight --fnac-warmup --cpsp-weight --tolerance --epochs --batch-size --lr --margin --embed-dim --hidden --weight-decay --dropout --resume --tensorboard --max-memory --gather --no-gather --seed --device --amp --tf32 --no-tf32 --quiet -q --overwrite --no-overwrite --json --config --help" ;;
         'avili eval') REPLY="--model --data --split --relevance --ci --map-variant --per-class --markdown --chunk --save-embeddings --seed --diagnose-graph --soft --tau --top-edges --plot --max-memory --device --quiet -q --overwrite --no-overwrite --json --config --help" ;;
         'avili demo') REPLY="--workdir --clips --epochs --seed --quiet -q --json --config --help" ;;
         'avili retrieve') REPLY="--model --data --query --k --direction --split --max-memory --device --json --config --help" ;;
         'avili retrieve index') REPLY="--model --data --out --split --ivfpq --nlist --pq-m --nbits --max-memory --device --seed --overwrite --no-overwrite --json --config --help" ;;
-        'avili retrieve search') REPLY="--index --query --query-file --query-media --model --k --direction --approximate --nprobe --memory-mb --json --config --help" ;;
+        'avili retrieve search') REPLY="--index --query --query-file --query-media --model --k --direction --approximate --nprobe --k-factor --memory-mb --json --config --help" ;;
         *) REPLY= ;;
     esac
 }
@@ -112,6 +112,7 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili infer-graph --min-lift'|\
         'avili infer-graph --class-names'|\
         'avili infer-graph --top'|\
+        'avili infer-graph --class'|\
         'avili infer-graph --seed'|\
         'avili distill --lir-weight'|\
         'avili distill --graph-weight'|\
@@ -150,6 +151,7 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili retrieve search --query'|\
         'avili retrieve search --k'|\
         'avili retrieve search --nprobe'|\
+        'avili retrieve search --k-factor'|\
         'avili retrieve search --memory-mb') REPLY='text' ;;
         'avili extract --cooccurrence') REPLY='choice planted audioset' ;;
         'avili extract --audio-backbone') REPLY='choice logmel hf' ;;
@@ -162,6 +164,8 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili retrieve index --device') REPLY='choice auto cpu cuda' ;;
         'avili teach --mode') REPLY='choice aligned independent fused' ;;
         'avili teach --negatives') REPLY='choice epr weak assume' ;;
+        'avili teach --amp'|\
+        'avili distill --amp') REPLY='choice off bf16 fp16' ;;
         'avili infer-graph --backend') REPLY='choice fast causal-learn' ;;
         'avili infer-graph --algorithm') REPLY='choice grasp boss' ;;
         'avili infer-graph --input-kind') REPLY='choice auto probs logits' ;;

@@ -60,6 +60,7 @@ function __avili_path --description 'The avili command being typed'
                 'avili teach --tensorboard' \
                 'avili teach --seed' \
                 'avili teach --device' \
+                'avili teach --amp' \
                 'avili teach --config' \
                 'avili infer-graph --out' \
                 'avili infer-graph --format' \
@@ -78,6 +79,7 @@ function __avili_path --description 'The avili command being typed'
                 'avili infer-graph --class-names' \
                 'avili infer-graph --show' \
                 'avili infer-graph --top' \
+                'avili infer-graph --class' \
                 'avili infer-graph --seed' \
                 'avili infer-graph --config' \
                 'avili distill --data' \
@@ -107,6 +109,7 @@ function __avili_path --description 'The avili command being typed'
                 'avili distill --max-memory' \
                 'avili distill --seed' \
                 'avili distill --device' \
+                'avili distill --amp' \
                 'avili distill --config' \
                 'avili eval --model' \
                 'avili eval --data' \
@@ -157,6 +160,7 @@ function __avili_path --description 'The avili command being typed'
                 'avili retrieve search --k' \
                 'avili retrieve search --direction' \
                 'avili retrieve search --nprobe' \
+                'avili retrieve search --k-factor' \
                 'avili retrieve search --memory-mb' \
                 'avili retrieve search --config'
                 set skip 1  # an option that takes a value: the next word is that value
@@ -259,6 +263,8 @@ complete -c avili -n '__avili_at "avili teach"' -l max-memory -x -d 'Feature mem
 complete -c avili -n '__avili_at "avili teach"' -l tensorboard -x -a '(__fish_complete_directories (commandline -ct))' -d 'Also write the per-epoch scalars (loss terms, val score, lr, seconds; as in <out>.log.jsonl) as TensorBoard logs in this folder, when training ends (needs the tensorboard extra).'
 complete -c avili -n '__avili_at "avili teach"' -l seed -x -d 'Seed for random, numpy and torch.'
 complete -c avili -n '__avili_at "avili teach"' -l device -x -a 'auto cpu cuda' -d 'Where to train: CUDA when present by default.'
+complete -c avili -n '__avili_at "avili teach"' -l amp -x -a 'off bf16 fp16' -d 'Mixed precision for the training steps on CUDA: bf16 or fp16 autocast (refused on the CPU).'
+complete -c avili -n '__avili_at "avili teach"' -l tf32 -l no-tf32 -d 'Let CUDA matmuls use TF32 while training (no effect on the CPU).'
 complete -c avili -n '__avili_at "avili teach"' -l quiet -s q -d 'No progress bars.'
 complete -c avili -n '__avili_at "avili teach"' -l overwrite -l no-overwrite -d 'Replace existing outputs.'
 complete -c avili -n '__avili_at "avili teach"' -l json -d 'Print machine-readable JSON on stdout.'
@@ -281,6 +287,7 @@ complete -c avili -n '__avili_at "avili infer-graph"' -l input-kind -x -a 'auto 
 complete -c avili -n '__avili_at "avili infer-graph"' -l class-names -x -d 'Comma-separated class names for a bare file.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l show -r -F -d 'Print the strongest edges of an existing graph NPZ instead.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l top -x -d 'Strongest edges to print.'
+complete -c avili -n '__avili_at "avili infer-graph"' -l class -x -d 'With --show: only the edges of this class (audio or visual node); repeat for several. For graphs with hundreds of classes.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l seed -x -d 'Seed for random, numpy and torch.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l quiet -s q -d 'No progress bars.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l overwrite -l no-overwrite -d 'Replace existing outputs.'
@@ -317,6 +324,8 @@ complete -c avili -n '__avili_at "avili distill"' -l max-memory -x -d 'Feature m
 complete -c avili -n '__avili_at "avili distill"' -l gather -l no-gather -d 'Under torchrun: gather every rank\'s embeddings (with gradients) so the loss sees the whole global batch; --no-gather: each rank\'s own slice.'
 complete -c avili -n '__avili_at "avili distill"' -l seed -x -d 'Seed for random, numpy and torch.'
 complete -c avili -n '__avili_at "avili distill"' -l device -x -a 'auto cpu cuda' -d 'Where to train: CUDA when present by default.'
+complete -c avili -n '__avili_at "avili distill"' -l amp -x -a 'off bf16 fp16' -d 'Mixed precision for the training steps on CUDA: bf16 or fp16 autocast (refused on the CPU).'
+complete -c avili -n '__avili_at "avili distill"' -l tf32 -l no-tf32 -d 'Let CUDA matmuls use TF32 while training (no effect on the CPU).'
 complete -c avili -n '__avili_at "avili distill"' -l quiet -s q -d 'No progress bars.'
 complete -c avili -n '__avili_at "avili distill"' -l overwrite -l no-overwrite -d 'Replace existing outputs.'
 complete -c avili -n '__avili_at "avili distill"' -l json -d 'Print machine-readable JSON on stdout.'
@@ -372,8 +381,8 @@ complete -c avili -n '__avili_at "avili retrieve index"' -l out -r -F -d 'Galler
 complete -c avili -n '__avili_at "avili retrieve index"' -l split -x -a 'train val test' -d 'Only this split (default: every clip).'
 complete -c avili -n '__avili_at "avili retrieve index"' -l ivfpq -d 'Also build faiss IVF-PQ indexes for approximate search (avili).'
 complete -c avili -n '__avili_at "avili retrieve index"' -l nlist -x -d 'IVF lists.'
-complete -c avili -n '__avili_at "avili retrieve index"' -l pq-m -x -d 'PQ sub-quantizers (divides the embedding size).'
-complete -c avili -n '__avili_at "avili retrieve index"' -l nbits -x -d 'Bits per PQ code.'
+complete -c avili -n '__avili_at "avili retrieve index"' -l pq-m -x -d 'PQ sub-quantizers (divides the embedding size; 0: half of it).'
+complete -c avili -n '__avili_at "avili retrieve index"' -l nbits -x -d 'Bits per PQ code (4: fast scan).'
 complete -c avili -n '__avili_at "avili retrieve index"' -l max-memory -x -d 'Feature memory budget in MB; larger datasets stay on disk and are read in chunks (0 = a quarter of RAM).'
 complete -c avili -n '__avili_at "avili retrieve index"' -l device -x -a 'auto cpu cuda' -d 'Where to embed clips: CUDA when present by default.'
 complete -c avili -n '__avili_at "avili retrieve index"' -l seed -x -d 'Seed for random, numpy and torch.'
@@ -390,7 +399,8 @@ complete -c avili -n '__avili_at "avili retrieve search"' -l k -x -d 'Number of 
 complete -c avili -n '__avili_at "avili retrieve search"' -l direction -x -a 'a2v v2a' -d 'a2v: audio queries, visual gallery.'
 complete -c avili -n '__avili_at "avili retrieve search"' -l approximate -d 'Use the index\'s IVF-PQ part (built with --ivfpq).'
 complete -c avili -n '__avili_at "avili retrieve search"' -l nprobe -x -d 'IVF lists probed (--approximate).'
-complete -c avili -n '__avili_at "avili retrieve search"' -l memory-mb -x -d 'Exact search\'s score buffer, MB.'
+complete -c avili -n '__avili_at "avili retrieve search"' -l k-factor -x -d 'IVF-PQ candidates per hit, re-ranked exactly (--approximate).'
+complete -c avili -n '__avili_at "avili retrieve search"' -l memory-mb -x -d 'Exact search\'s score buffer, MB (without faiss).'
 complete -c avili -n '__avili_at "avili retrieve search"' -l json -d 'Print machine-readable JSON on stdout.'
 complete -c avili -n '__avili_at "avili retrieve search"' -l config -r -F -d 'TOML file of option values (keys: option names, e.g. epochs = 20); options typed on the command line override it.'
 complete -c avili -n '__avili_at "avili retrieve search"' -l help -d 'Show this message and exit.'

@@ -171,6 +171,14 @@ def test_infer_graph_stability_exports_and_show(pipeline, tmp_path):
     shown = json.loads(ok(["infer-graph", "--show", out, "--json"]))
     assert shown["edge_list"] == s["edge_list"]
     assert "cause" in ok(["infer-graph", "--show", out, "--top", "2"])
+    name = s["edge_list"][0]["cause"].split(":", 1)[1]
+    view = json.loads(ok(["infer-graph", "--show", out, "--class", name, "--json"]))
+    mine = {f"audio:{name}", f"visual:{name}"}
+    assert view["edge_list"] == [e for e in s["edge_list"]
+                                 if e["cause"] in mine or e["effect"] in mine]
+    fails(["infer-graph", "--show", out, "--class", name.upper()],
+          f"unknown class name {name.upper()!r}; did you mean {name!r}?")
+    fails(["infer-graph", pipeline / "soft.npz", "--class", name], "--class selects the edges")
     fails(["infer-graph"], "give the soft labels")
     fails(["infer-graph", pipeline / "soft.npz", "--out", tmp_path / "x.npz", "--format",
            "svg"], "unknown --format 'svg'")
@@ -614,3 +622,15 @@ def test_training_flags_reach_the_config_and_the_device_used_is_recorded(pipelin
     assert student["state_dict"]["audio.1.weight"].shape[0] == 24
     for ckpt in (teacher, student):
         assert json.loads(ckpt["provenance"])["training"]["device"] == "cpu"  # not "auto"
+
+
+def test_out_of_memory_is_one_line(pipeline, tmp_path, monkeypatch):
+    import avili.api
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError("Allocation failed (probably too large).")
+
+    monkeypatch.setattr(avili.api, "infer_graph", exhausted)
+    fails(["infer-graph", pipeline / "soft.npz", "--out", tmp_path / "g.npz"],
+          "out of memory: this run needs more than the machine could allocate")
+    assert not list(tmp_path.iterdir())

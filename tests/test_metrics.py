@@ -184,3 +184,57 @@ def test_pr_curve_is_the_interpolated_precision_of_a_naive_walk():
         for j, level in enumerate(np.linspace(0, 1, 11)):
             ref = prec[rec >= level - 1e-12].max()
             assert curves[i, j] == pytest.approx(ref), (i, level)
+
+
+def naive_ap(s: np.ndarray, rel: np.ndarray) -> float:
+    """AP by counting, for each relevant item, the items and relevant items scoring at
+    least as much (scikit-learn's tie rule)."""
+    return float(np.mean([(rel & (s >= v)).sum() / (s >= v).sum() for v in s[rel]]))
+
+
+@pytest.mark.parametrize("case", ["random_ties", "all_tied", "few_relevant", "float32",
+                                  "signed_zeros"])
+def test_kernel_matches_sklearn_and_a_naive_count(case):
+    from avili.eval.metrics import COUNT_MAX, query_metrics
+
+    rng = np.random.default_rng(8)
+    scores = rng.integers(0, 6, (50, 200)).astype(np.float64)  # many random ties
+    relevant = rng.random((50, 200)) < 0.1
+    if case == "all_tied":
+        scores[:] = 0.25
+    if case == "few_relevant":  # the counting path (R <= COUNT_MAX) and the sort path
+        relevant = np.zeros_like(relevant)
+        for i in range(50):
+            relevant[i, rng.choice(200, i % (COUNT_MAX + 3), replace=False)] = True
+    if case == "float32":
+        scores = rng.standard_normal((50, 200)).round(2).astype(np.float32)
+    if case == "signed_zeros":  # -0.0 == 0.0: one tie group, as in scikit-learn
+        scores = np.where(rng.random((50, 200)) < 0.5, -0.0, 0.0) + (scores > 3)
+    relevant[3] = False
+    ours = query_metrics(scores, relevant)
+    ref = sklearn_ap(scores, relevant)
+    assert np.isnan(ours["AP"][3]) and np.isnan(ours["mAP@R"][3]) and np.isnan(ours["RR"][3])
+    has = relevant.any(axis=1)
+    np.testing.assert_allclose(ours["AP"][has], ref[has], atol=1e-9, rtol=0)
+    for i in np.flatnonzero(has):
+        assert ours["AP"][i] == pytest.approx(naive_ap(scores[i], relevant[i]), abs=1e-12)
+        for key, value in naive_cutoffs(scores[i], relevant[i], 5).items():
+            assert ours[key][i] == pytest.approx(value, abs=1e-12), (case, i, key)
+
+
+def test_all_tied_scores_give_the_base_rate():
+    scores, relevant = np.ones((2, 10)), np.zeros((2, 10), bool)
+    relevant[0, [1, 4, 7]] = True
+    relevant[1, 9] = True
+    np.testing.assert_allclose(average_precision(scores, relevant), [0.3, 0.1])
+
+
+def test_chunked_metrics_without_relevant_items_are_nan():
+    from avili.eval.metrics import chunked_metrics
+
+    rng = np.random.default_rng(9)
+    q, g = rng.standard_normal((6, 4)).astype(np.float32), rng.standard_normal((9, 4))
+    rel = np.zeros((6, 9), bool)
+    rel[2, 3] = True
+    out = chunked_metrics(q, g.astype(np.float32), lambda i, j: rel[i:j], chunk=2)
+    assert np.isnan(np.delete(out["AP"], 2)).all() and 0 < out["AP"][2] <= 1

@@ -207,6 +207,9 @@ def guarded(fn: Callable) -> Callable:
         except OSError as exc:
             where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
             _fail(f"{where}{exc.strerror or exc}", exc)
+        except MemoryError as exc:
+            _fail("out of memory: this run needs more than the machine could allocate; "
+                  "no output was written (smaller --max-memory, batches or inputs help)", exc)
         _outputs_written()
         return result
 

@@ -69,8 +69,9 @@ def retrieve_index(
                                         "for approximate search (avili[faiss]).")] = False,
     nlist: Annotated[int, typer.Option(help="IVF lists.")] = IndexConfig.nlist,
     pq_m: Annotated[int, typer.Option(help="PQ sub-quantizers (divides the embedding "
-                                           "size).")] = IndexConfig.pq_m,
-    nbits: Annotated[int, typer.Option(help="Bits per PQ code.")] = IndexConfig.nbits,
+                                           "size; 0: half of it).")] = IndexConfig.pq_m,
+    nbits: Annotated[int, typer.Option(help="Bits per PQ code (4: fast scan).")
+                     ] = IndexConfig.nbits,
     max_memory: MaxMemory = 0.0, device: EmbedDevice = Device.auto,
     seed: Seed = 0, overwrite: Overwrite = False, as_json: Json = False,
 ) -> None:
@@ -110,8 +111,13 @@ def retrieve_search(
                                                       "gallery.")] = Direction.a2v,
     approximate: Annotated[bool, typer.Option("--approximate", help="Use the index's "
                            "IVF-PQ part (built with --ivfpq).")] = False,
-    nprobe: Annotated[int, typer.Option(help="IVF lists probed (--approximate).")] = 16,
-    memory_mb: Annotated[int, typer.Option(help="Exact search's score buffer, MB.")] = 256,
+    nprobe: Annotated[int, typer.Option(help="IVF lists probed (--approximate).")
+                      ] = SearchConfig.nprobe,
+    k_factor: Annotated[int, typer.Option(help="IVF-PQ candidates per hit, re-ranked "
+                                               "exactly (--approximate).")
+                        ] = SearchConfig.k_factor,
+    memory_mb: Annotated[int, typer.Option(help="Exact search's score buffer, MB (without "
+                                               "faiss).")] = SearchConfig.memory_mb,
     as_json: Json = False,
 ) -> None:
     """Top-k search against a gallery index, exact (chunked, memory bounded by
@@ -127,7 +133,7 @@ def retrieve_search(
     from avili import api
 
     cfg = SearchConfig(k=k, direction=direction.value, approximate=approximate,
-                       nprobe=nprobe, memory_mb=memory_mb)
+                       nprobe=nprobe, k_factor=k_factor, memory_mb=memory_mb)
     s = api.search_index(index, cfg, query or (), query_file, model, query_media or ())
     _print_hits(s["results"], s, as_json, f"{s['direction']} hits, gallery "
                 f"{s['gallery_size']}{' (approximate)' if approximate else ''}")

@@ -1,5 +1,5 @@
-"""The pipeline stages after extract: teach, infer-graph, distill, eval, retrieve, and the
-demo that chains them."""
+"""The training and scoring stages: teach, distill, eval, and the demo that chains the
+pipeline (infer-graph is in :mod:`avili.cli.graph`, retrieve in :mod:`avili.cli.retrieve`)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,19 @@ from typing import Annotated, Optional
 
 import typer
 
-from avili.cli._common import (Device, DeviceOpt, Dropout, EmbedDevice, GraphAlgorithm, GraphBackend,
-                               Hidden, InputKind, Json, LirForm, LossName, MapVariant,
-                               MaxMemory, Mining, Negatives, Overwrite, Quiet, Relevance,
-                               Resume, Seed, Split, TeacherMode, TensorBoard, WeightDecay,
-                               _emit, _outputs, _print_grids, _progress, _warn, command,
-                               weight_or_auto)
-from avili.config import (GRAPH_WEIGHT_GRID, LIR_WEIGHT_GRID, DistillConfig, EvalConfig,
-                          GraphConfig, SyntheticConfig, TeachConfig)
+from avili.cli._common import (Device, DeviceOpt, Dropout, EmbedDevice, Hidden, Json, LirForm,
+                               LossName, MapVariant, MaxMemory, Mining, Negatives, Overwrite,
+                               Quiet, Relevance, Resume, Seed, Split, TeacherMode,
+                               TensorBoard, WeightDecay, _emit, _outputs, _print_grids,
+                               _progress, choices, command, weight_or_auto)
+from avili.config import (AMP_MODES, GRAPH_WEIGHT_GRID, LIR_WEIGHT_GRID, DistillConfig,
+                          EvalConfig, SyntheticConfig, TeachConfig)
+
+Amp = choices("Amp", AMP_MODES)
+AmpOpt = Annotated[Amp, typer.Option(help="Mixed precision for the training steps on CUDA: "
+                                          "bf16 or fp16 autocast (refused on the CPU).")]
+Tf32 = Annotated[bool, typer.Option(help="Let CUDA matmuls use TF32 while training (no "
+                                         "effect on the CPU).")]
 
 @command("teach")
 def teach(
@@ -44,8 +49,8 @@ def teach(
                                 "class counts as present above this quantile of its val "
                                 "scores on other classes' clips.")] = 0.95,
     resume: Resume = False, max_memory: MaxMemory = 0.0, tensorboard: TensorBoard = None,
-    seed: Seed = 0, device: DeviceOpt = Device.auto, quiet: Quiet = False,
-    overwrite: Overwrite = False, as_json: Json = False,
+    seed: Seed = 0, device: DeviceOpt = Device.auto, amp: AmpOpt = Amp.off,
+    tf32: Tf32 = False, quiet: Quiet = False, overwrite: Overwrite = False, as_json: Json = False,
 ) -> None:
     """Train the teacher and write soft labels (and harvested modality labels) for every
     clip.
@@ -67,7 +72,8 @@ def teach(
                       harvest_quantile=harvest_quantile, epochs=epochs,
                       batch_size=batch_size, lr=lr, hidden=hidden, align_weight=align_weight,
                       weight_decay=weight_decay, dropout=dropout,
-                      max_memory_mb=max_memory, seed=seed, device=device.value)
+                      max_memory_mb=max_memory, seed=seed, device=device.value,
+                      amp=amp.value, tf32=tf32)
     _training_outputs(overwrite, resume, out, soft)
     s = api.teach(data, cfg, out, soft, _progress(quiet), resume, overwrite, tensorboard)
     if s is None:  # a torchrun rank other than 0: rank 0 reports
@@ -77,108 +83,6 @@ def teach(
 
     _emit(s, as_json, f"wrote {out} (best epoch {epoch_number(s['best_epoch'])}, val loss "
                       f"{s['val_loss']:.4f}) and {soft}{harvest_text(s['harvested'])}")
-
-
-@command("infer-graph")
-def infer_graph(
-    soft: Annotated[Optional[Path], typer.Argument(
-        help="Soft labels (NPZ) from 'avili teach', or a bare NPZ with 'audio' and 'visual' "
-             "arrays.", show_default=False)] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Graph to write (default: graph.npz "
-                                                     "beside the input).")] = None,
-    formats: Annotated[Optional[list[str]], typer.Option(
-        "--format", help="npz, json, csv, dot or graphml; repeat for several (each beside "
-                         "--out with its own suffix). distill reads the npz.")] = None,
-    csv: Annotated[Optional[Path], typer.Option(help="Also write the edge list as CSV.")] = None,
-    plot: Annotated[Optional[Path], typer.Option(help="Also draw the graph as a PNG.")] = None,
-    lambda_value: Annotated[float, typer.Option("--lambda", help="BIC penalty lambda (avili "
-                            "default 1; causal-learn 0.1.4.8's own default is 2).")
-                            ] = GraphConfig.lambda_value,
-    restarts: Annotated[int, typer.Option(help="Run seeds seed..seed+R-1, keep the best BIC "
-                                               "score.")] = GraphConfig.restarts,
-    bootstrap: Annotated[int, typer.Option(help="Rerun on B resampled row sets; edge "
-                                                "frequencies come from them.")] = 0,
-    min_frequency: Annotated[float, typer.Option(help="Drop edges adjacent in fewer of the "
-                                                      "runs than this share.")] = 0.0,
-    workers: Annotated[int, typer.Option(help="Parallel runs (0 = every core).")] = 0,
-    backend: Annotated[GraphBackend, typer.Option(help="fast (avili's own search: the same "
-                       "graphs as causal-learn, much faster) or causal-learn.")
-                       ] = GraphBackend(GraphConfig.backend),
-    algorithm: Annotated[GraphAlgorithm, typer.Option(help="grasp, or boss (best order score "
-                         "search: far faster at hundreds of nodes).")
-                         ] = GraphAlgorithm(GraphConfig.algorithm),
-    top_k: Annotated[int, typer.Option(help="Keep an edge only if it is among the k strongest "
-                                            "of one of its nodes; 0 keeps all.")] = 0,
-    min_lift: Annotated[float, typer.Option(help="Keep a co-occurrence edge only if the "
-                        "teacher sees its two events together at least this many times as "
-                        "often as chance (soft-label lift); 0 keeps all.")
-                        ] = GraphConfig.min_lift,
-    input_kind: Annotated[InputKind, typer.Option(help="probs are mapped to log-odds, logits "
-                          "(or label-space scores) used as they are; auto: probs when all "
-                          "values lie in [0, 1].")] = InputKind.auto,
-    class_names: Annotated[Optional[str], typer.Option(help="Comma-separated class names for "
-                                                           "a bare file.")] = None,
-    show: Annotated[Optional[Path], typer.Option(
-        help="Print the strongest edges of an existing graph NPZ instead.")] = None,
-    top: Annotated[int, typer.Option(help="Strongest edges to print.")] = 10,
-    seed: Seed = 0, quiet: Quiet = False, overwrite: Overwrite = False, as_json: Json = False,
-) -> None:
-    """Infer the latent interaction graph with GRaSP or BOSS on train soft labels.
-
-    Variables are the C audio and C visual class columns; the result is a weighted CPDAG
-    over nodes audio:<class> and visual:<class>. weight[i, j] > 0 means i -> j. With
-    --restarts/--bootstrap every edge also gets its frequency across runs, and the weight
-    becomes frequency x strength.
-
-    Example: avili infer-graph soft.npz --out graph.npz --bootstrap 20 --min-frequency 0.5
-    """
-    from avili import api
-    from avili.config import check_range
-
-    check_range("--top", top, 0)
-    if show is not None:
-        from avili.data.graphfile import load_graph
-
-        from avili.graph.export import edge_records
-
-        _print_edges(edge_records(load_graph(show)), top, as_json, {"graph": str(show)}, "")
-        return
-    if soft is None:
-        from avili.errors import AviliError
-
-        raise AviliError("give the soft labels to infer from, or --show GRAPH to print one")
-    from avili.graph.export import check_formats, output_paths
-
-    target = out or soft.with_name("graph.npz")
-    names = [n.strip() for n in class_names.split(",")] if class_names else None
-    cfg = GraphConfig(lambda_value=lambda_value, top_k=top_k, min_lift=min_lift,
-                      input_kind=input_kind.value,
-                      restarts=restarts, bootstrap=bootstrap, min_frequency=min_frequency,
-                      workers=workers, backend=backend.value, algorithm=algorithm.value,
-                      seed=seed)
-    _outputs(overwrite, *output_paths(target, check_formats(formats or [])).values(), csv, plot)
-    s = api.infer_graph(soft, cfg, target, csv, names, formats or ["npz"], plot,
-                        _progress(quiet))
-    _warn(s["warnings"])
-    runs = "" if restarts == 1 and not bootstrap else f", mean Jaccard {s['mean_jaccard']:.2f}"
-    _print_edges(s.pop("edge_list"), top, as_json, s,
-                 f"wrote {', '.join(s['written'])} ({s['edges']} edges; input {s['input_kind']}, "
-                 f"transform {s['transform']}{runs})")
-
-
-def _print_edges(edges: list[dict], top: int, as_json: bool, summary: dict, line: str
-                 ) -> None:
-    """The strongest ``top`` of ``edges`` (edge records, strongest first) as a table, then
-    ``line``; or with ``as_json`` the summary with every edge."""
-    if as_json:
-        _emit({**summary, "edge_list": edges}, True, "")
-        return
-    from avili.cli._console import stdout
-    from avili.cli.report import edge_table
-
-    stdout.print(edge_table(edges[:top], f"strongest of {len(edges)} edges"))
-    if line:
-        _emit(summary, False, line)
 
 
 @command("distill")
@@ -225,8 +129,8 @@ def distill(
                                               "embeddings (with gradients) so the loss sees "
                                               "the whole global batch; --no-gather: each "
                                               "rank's own slice.")] = DistillConfig.gather,
-    seed: Seed = 0, device: DeviceOpt = Device.auto, quiet: Quiet = False,
-    overwrite: Overwrite = False, as_json: Json = False,
+    seed: Seed = 0, device: DeviceOpt = Device.auto, amp: AmpOpt = Amp.off,
+    tf32: Tf32 = False, quiet: Quiet = False, overwrite: Overwrite = False, as_json: Json = False,
 ) -> None:
     """Train the student: a cross-modal metric loss plus LIR.
 
@@ -253,7 +157,7 @@ def distill(
                         margin=margin, embed_dim=embed_dim, hidden=hidden,
                         weight_decay=weight_decay, dropout=dropout,
                         max_memory_mb=max_memory, gather=gather, seed=seed,
-                        device=device.value)
+                        device=device.value, amp=amp.value, tf32=tf32)
     _training_outputs(overwrite, resume, out)
     s = api.distill(data, cfg, out, soft, graph, _progress(quiet), resume, overwrite,
                     tensorboard)

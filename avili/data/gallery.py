@@ -4,7 +4,8 @@ many times by ``avili retrieve search``.
 Keys: ``audio`` and ``visual`` (N, E) float32 L2-normalized embeddings of the same N
 clips, ``clip_id`` (N,) str, ``label`` (N,) int, ``class_names`` (C,) str, and optionally
 ``ivfpq_audio`` / ``ivfpq_visual`` (bytes,) uint8, serialized faiss IVF-PQ indexes of that
-modality's embeddings. Attributes: ``schema`` = "avili-gallery", ``schema_version``,
+modality's embeddings (classic or fast-scan; their candidates are re-ranked exactly
+against the stored embeddings, so the format did not change with the refine step). Attributes: ``schema`` = "avili-gallery", ``schema_version``,
 ``provenance`` (JSON: version, config, the model and data with their SHA-256, the IVF-PQ
 recall@10 against exact search).
 """

@@ -16,10 +16,17 @@ least as much. With R relevant items for the query:
 
 Cutoff metrics count a tied group only where all of it fits within the cutoff. Queries with
 no relevant item have no value (NaN); means skip them and report how many there were.
+
+``A`` is found per query by counting, not ranking, where that is cheaper: with up to
+``COUNT_MAX`` relevant items, one compare pass over the gallery per item; otherwise one
+``np.sort`` of the query's scores and a binary search of its R relevant scores (sorted
+first, so the searches walk the row in order). ``B`` then follows from the order of ``A``.
+Both are exact counts, so ties need no special case.
 """
 
 from __future__ import annotations
 
+import contextlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
@@ -28,33 +35,45 @@ import numpy as np
 from avili.errors import AviliError
 
 KS = (1, 5, 10)
+COUNT_MAX = 4  # up to this many relevant items, R compare passes beat one sort (G = 20k)
 Relevance = Callable[[int, int], np.ndarray]  # (start, stop) -> (stop - start, G) bool
 
 
 def relevant_ranks(scores: np.ndarray, relevant: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The counts behind every metric, for scores (Q, G) (higher = closer) and relevant
-    (Q, G) bool. Returns q (M,), A (M,) and B (M,) for the M relevant pairs, sorted by
-    query and then rank, and R (Q,) the relevant items of each query."""
+    (Q, G) bool. Returns q (M,), A (M,) and B (M,) int64 for the M relevant pairs, sorted
+    by query and then rank, and R (Q,) int64 the relevant items of each query."""
     scores = np.asarray(scores)
     if scores.dtype.kind != "f":
         scores = scores.astype(np.float64)
-    ordered = np.sort(scores, axis=1)  # NaN sorts last
-    if scores.size and np.isnan(ordered[:, -1]).any():
+    if scores.size and np.isnan(scores.max()):
         raise AviliError("retrieval scores contain NaN (NaN embeddings or features?)")
-    q, g = np.nonzero(relevant)
-    picked = scores[q, g]
+    flat = np.flatnonzero(relevant)
+    q = flat // max(1, scores.shape[1])
+    picked = scores[q, flat - q * scores.shape[1]]
     counts = np.bincount(q, minlength=scores.shape[0])
     bounds = np.concatenate(([0], np.cumsum(counts)))
     a = np.empty(q.size, np.int64)
     for row in np.flatnonzero(counts):
         lo, hi = bounds[row], bounds[row + 1]
-        a[lo:hi] = scores.shape[1] - np.searchsorted(ordered[row], picked[lo:hi], side="left")
-    a = a[np.lexsort((a, q))]  # q is already sorted; a strictly falls as the score rises
+        a[lo:hi] = _row_ranks(scores[row], picked[lo:hi])
     group_end = np.flatnonzero(np.concatenate((np.diff(a) != 0, [True]))
                                | np.concatenate((np.diff(q) != 0, [True])))
     last = np.repeat(group_end, np.diff(np.concatenate(([-1], group_end))))
     return q, a, last - bounds[q] + 1, counts
+
+
+def _row_ranks(row: np.ndarray, picked: np.ndarray) -> np.ndarray:
+    """(R,) int64 ranks, ascending, of the R relevant scores ``picked`` among one query's
+    gallery scores ``row`` (G,): the number of items scoring at least as much, so a tied
+    group ranks at its last position. Up to COUNT_MAX relevant items are counted directly
+    (R compare passes, no sort); more sort the row once and binary-search it."""
+    mine = np.sort(picked)[::-1]
+    if mine.size <= COUNT_MAX:
+        return np.count_nonzero(row >= mine[:, None], axis=1)
+    ordered = np.sort(row)
+    return row.size - np.searchsorted(ordered, mine, side="left")
 
 
 def query_metrics(scores: np.ndarray, relevant: np.ndarray, ks: tuple[int, ...] = KS
@@ -116,8 +135,10 @@ def chunked_metrics(queries: np.ndarray, gallery: np.ndarray, relevance: Relevan
     gallery (G, E), scored ``chunk`` queries at a time so memory stays near
     chunk x G x 9 bytes per worker; ``relevance(i, j)`` gives rows i..j-1 of the (Q, G)
     relevance. ``chunk`` 0 picks about 2^21 scores per chunk (buffers small enough for
-    the allocator to reuse, which on this machine beat larger chunks). ``per_chunk``
-    (scores, relevant) -> {name: (rows, ...) array} replaces :func:`query_metrics`."""
+    the allocator to reuse, which on this machine beat larger chunks). BLAS runs one
+    thread per worker: on chunks this small its own threads only contend.
+    ``per_chunk`` (scores, relevant) -> {name: (rows, ...) array} replaces
+    :func:`query_metrics`."""
     per_chunk = per_chunk or (lambda s, r: query_metrics(s, r, ks))
     chunk = chunk or max(1, min(4096, (1 << 21) // max(1, gallery.shape[0])))
     starts = range(0, queries.shape[0], chunk)
@@ -126,12 +147,22 @@ def chunked_metrics(queries: np.ndarray, gallery: np.ndarray, relevance: Relevan
         j = min(i + chunk, queries.shape[0])
         return per_chunk(queries[i:j] @ gallery.T, relevance(i, j))
 
-    with ThreadPoolExecutor(max(1, workers)) as pool:
+    with _one_blas_thread(), ThreadPoolExecutor(max(1, workers)) as pool:
         parts = list(pool.map(one, starts))
     if not parts:
         empty = np.zeros((0, gallery.shape[0]))
         return per_chunk(empty, empty.astype(bool))
     return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager:
+    """Limit BLAS to one thread (a no-op without threadpoolctl, which scikit-learn
+    installs): the chunks are small and the workers are the parallelism."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - scikit-learn depends on it
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
 
 
 def average_precision(scores: np.ndarray, relevant: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -31,6 +31,24 @@ def edge_records(graph: Graph) -> list[dict[str, Any]]:
     return [{"cause": names[i], "effect": names[j], "weight": round(w, 6),
              "directed": not und, "frequency": round(float(graph.frequency[i, j]), 4),
              "sign": sign} for i, j, w, und, sign in graph.edges()]
+
+
+def class_edges(graph: Graph, classes: Sequence[str]) -> list[dict[str, Any]]:
+    """The edge records (:func:`edge_records`, strongest first) that touch a node of any of
+    ``classes`` (class names; audio or visual node): one class's view of a large graph. An
+    unknown name raises, suggesting the closest known ones."""
+    import difflib
+
+    for name in classes:
+        if name not in graph.class_names:
+            folded = {n.casefold(): n for n in graph.class_names}  # 'dog' finds 'Dog'
+            close = [folded[n] for n in
+                     difflib.get_close_matches(name.casefold(), list(folded), n=3)]
+            hint = (f"; did you mean {', '.join(map(repr, close))}?" if close else
+                    f"; the graph has {graph.num_classes} classes (see 'avili info')")
+            raise AviliError(f"unknown class name {name!r}{hint}", graph.path)
+    wanted = {f"{m}:{n}" for m in ("audio", "visual") for n in classes}
+    return [r for r in edge_records(graph) if r["cause"] in wanted or r["effect"] in wanted]
 
 
 def to_json(graph: Graph) -> str:

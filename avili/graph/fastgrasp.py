@@ -8,6 +8,10 @@ list shuffled in place is the list the search loop iterates, so it can change un
 loop after a tuck, and ``flipped`` carries over between loop iterations. Faster because
 scores come in numpy batches (:mod:`avili.graph.fastscore`), positions are an array
 instead of ``list.index``, and prefix tests are O(1).
+
+Where numba is installed, :func:`fast_grasp` runs the same search compiled
+(:mod:`avili.graph.compiledsearch`, loaded lazily); the Python classes below remain the
+reference it is tested against, the fallback without numba, and BOSS's trees.
 """
 
 from __future__ import annotations
@@ -233,20 +237,65 @@ def dag_to_cpdag(parents: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np
     return compelled, reversible | reversible.T
 
 
-def fast_grasp(data: np.ndarray, lambda_value: float = 2.0, depth: int = 3, seed: int = 0
-               ) -> tuple[np.ndarray, np.ndarray]:
+def _compiled():
+    """The numba search module, or None where numba is not installed (the Python search
+    is used then). Imported here, not at the top: numba takes about a second to load."""
+    try:
+        from avili.graph import compiledsearch
+    except ImportError:
+        return None
+    return compiledsearch
+
+
+def _search_python(scorer: BicScore, p: int, depth: int, rng: random.Random
+                   ) -> tuple[list[int], list[list[int]]]:
+    search = _Search(scorer, p, rng)
+    while search.dfs(depth - 1, set(), []):
+        pass
+    return search.order, search.parents
+
+
+def _search_compiled(kernels, scorer: BicScore, p: int, depth: int, rng: random.Random
+                     ) -> tuple[np.ndarray, list[np.ndarray]]:
+    from avili.graph.compiled import mt_state
+
+    order = list(range(p))
+    rng.shuffle(order)
+    consts = np.array([-0.5 * scorer.n, scorer.lambda_value, scorer.log_n])
+    roots = np.array([scorer.empty(v) for v in range(p)])
+    order, par, npar = kernels.grasp_search(np.array(order, dtype=np.int64), scorer.cov,
+                                            consts, roots, mt_state(rng), depth)
+    return order, [par[v, :npar[v]] for v in range(p)]
+
+
+def _to_cpdag(kernels, parents: list, order) -> tuple[np.ndarray, np.ndarray]:
+    p = len(parents)
+    dag = np.zeros((p, p), dtype=bool)
+    for y, y_parents in enumerate(parents):
+        dag[y_parents, y] = True
+    if kernels is None:
+        return dag_to_cpdag(dag, np.asarray(order))
+    from avili.graph.compiled import dag_to_cpdag as compiled_cpdag
+
+    return compiled_cpdag(dag, np.asarray(order, dtype=np.int64))
+
+
+def fast_grasp(data: np.ndarray, lambda_value: float = 2.0, depth: int = 3, seed: int = 0,
+               *, compiled: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """GRaSP with the BIC score on ``data`` (N, p), identical to
     :func:`avili.graph.discovery.run_grasp` with the same arguments.
 
+    ``compiled``: run the numba search (:mod:`avili.graph.compiledsearch`) when numba is
+    installed; False, or no numba, runs the Python one. Both give the same graph.
     Returns ``directed`` (p, p) bool, ``directed[i, j]`` meaning i -> j, and
     ``undirected`` (p, p) bool, symmetric, for CPDAG edges i --- j.
     """
     data = np.asarray(data, dtype=np.float64)
     p = data.shape[1]
-    search = _Search(BicScore(data, lambda_value), p, random.Random(seed))
-    while search.dfs(depth - 1, set(), []):
-        pass
-    dag = np.zeros((p, p), dtype=bool)
-    for y, y_parents in enumerate(search.parents):
-        dag[y_parents, y] = True
-    return dag_to_cpdag(dag, np.asarray(search.order))
+    scorer, rng = BicScore(data, lambda_value), random.Random(seed)
+    kernels = _compiled() if compiled else None
+    if kernels is None:
+        order, parents = _search_python(scorer, p, depth, rng)
+    else:
+        order, parents = _search_compiled(kernels, scorer, p, depth, rng)
+    return _to_cpdag(kernels, parents, order)

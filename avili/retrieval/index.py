@@ -28,7 +28,8 @@ def build_gallery(audio: np.ndarray, visual: np.ndarray, part: Dataset, cfg: Ind
                   provenance: dict[str, Any]) -> Gallery:
     """A gallery over ``part``'s clips from their (N, E) audio and visual embeddings; with
     ``cfg.ivfpq`` also an IVF-PQ index per modality, whose recall@10 against exact search
-    (queries: up to ``cfg.recall_queries`` clips of the other modality) goes into the
+    (queries: up to ``cfg.recall_queries`` clips of the other modality; ``cfg.nprobe``
+    lists, ``cfg.k_factor`` candidates per hit re-ranked exactly) goes into the
     provenance."""
     g = Gallery(audio=audio, visual=visual, clip_id=part.clip_id, label=part.label,
                 class_names=list(part.class_names), provenance=dict(provenance))
@@ -42,10 +43,11 @@ def build_gallery(audio: np.ndarray, visual: np.ndarray, part: Dataset, cfg: Ind
             g.ivfpq[g_side] = build_ivfpq(vectors, cfg.nlist, cfg.pq_m, cfg.nbits, cfg.seed)
             queries = getattr(g, q_side)[probe]
             truth = exact_topk(queries, vectors, 10)[1]
-            found = ivfpq_topk(g.ivfpq[g_side], queries, 10, cfg.nprobe)[1]
+            found = ivfpq_topk(g.ivfpq[g_side], queries, 10, cfg.nprobe, gallery=vectors,
+                               k_factor=cfg.k_factor)[1]
             recall[direction] = round(recall_at_k(found, truth), 4)
-        g.provenance["ivfpq_recall@10"] = {"nprobe": cfg.nprobe, "queries": int(probe.size),
-                                           **recall}
+        g.provenance["ivfpq_recall@10"] = {"nprobe": cfg.nprobe, "k_factor": cfg.k_factor,
+                                           "queries": int(probe.size), **recall}
     return g
 
 
@@ -84,7 +86,8 @@ def search(g: Gallery, queries: np.ndarray, cfg: SearchConfig) -> list[list[dict
         if gallery_side not in g.ivfpq:
             raise AviliError("this gallery has no IVF-PQ index; rebuild it with 'avili "
                              "retrieve index --ivfpq', or search exactly", g.path)
-        scores, idx = ivfpq_topk(g.ivfpq[gallery_side], queries, cfg.k, cfg.nprobe)
+        scores, idx = ivfpq_topk(g.ivfpq[gallery_side], queries, cfg.k, cfg.nprobe,
+                                 gallery=vectors, k_factor=cfg.k_factor)
     else:
         scores, idx = exact_topk(queries, vectors, cfg.k, cfg.memory_mb)
     return ranked_hits(scores, idx, g.clip_id, g.label, g.class_names)

@@ -22,7 +22,8 @@ from avili.models import TwoTower, build_student
 from avili.progress import Progress
 from avili.train.distributed import World, setup, wrap
 from avili.train.loop import FitResult, fit, resolve_device, seed_everything
-from avili.train.state import Resumable
+from avili.train.precision import create_precision
+from avili.train.state import resumable as make_resumable
 from avili.train.stream import InMemory, Pooled, training_inputs
 
 
@@ -52,6 +53,7 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
     """
     world = setup(resolve_device(cfg.device))
     device = world.device
+    precision = create_precision(cfg.amp, cfg.tf32, device)
     generator = seed_everything(cfg.seed)
     train = ds.indices("train")
     ds.indices("val")
@@ -75,17 +77,19 @@ def train_student(ds: Dataset, cfg: DistillConfig, soft: SoftLabels | None = Non
 
     params = list(model.parameters()) + list(loss.parameters())  # e.g. class proxies
     optimizer = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    resumable = (None if state_file is None else
-                 Resumable(state_file, {**asdict(cfg), "inputs": inputs}, resume,
-                           {"metric": metric}, world.main))
+    resumable = make_resumable(state_file, {**asdict(cfg), "inputs": inputs}, resume,
+                               world.main, device,
+                               {"metric": metric, "scaler": precision.scaler})
     result = fit(model, step, features.epoch, cfg.epochs, cfg.batch_size, optimizer, validate,
                  generator, progress, "distill",
                  on_epoch=lambda epoch: setattr(metric, "epoch", epoch), resumable=resumable,
-                 batch_multiple=world.size, val_text="val mAP {:.4f}".format)
+                 batch_multiple=world.size, val_text="val mAP {:.4f}".format,
+                 precision=precision)
     features.release()
     model.load_state_dict(result.best_state)
     model.eval()
-    return StudentResult(model=model, fit=result, links=links, training=features.describe())
+    return StudentResult(model=model, fit=result, links=links,
+                         training={**features.describe(), **precision.describe()})
 
 
 def _step(trained: torch.nn.Module, world: World, features: InMemory | Pooled,

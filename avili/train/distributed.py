@@ -2,7 +2,9 @@
 
 The launcher decides the world: ``torchrun --nproc_per_node G -m avili distill ...`` sets
 ``WORLD_SIZE``, ``RANK`` and ``LOCAL_RANK``, and :func:`setup` joins the process group
-(nccl under CUDA, gloo on the CPU). Every rank draws the same shuffled global batches
+(nccl under CUDA, gloo on the CPU), for any world size: a one-process torchrun joins a
+group of one too, so it runs the same collectives (the gradient gather, DDP) as a larger
+world. A rank whose ``LOCAL_RANK`` has no GPU is refused with one line. Every rank draws the same shuffled global batches
 from the same seeded generator and trains on its own slice ``batch[rank::world]``; DDP
 averages the gradients. With ``gather`` (the default) the embeddings of all slices are
 gathered with gradients before the loss, so in-batch negatives and LIR pairs span the
@@ -41,9 +43,11 @@ class World:
         """The global batch in the order :meth:`gather` concatenates the slices."""
         return torch.cat([idx[r::self.size] for r in range(self.size)])
 
+    distributed: bool = False  # in a torchrun process group (of any size)
+
     def gather(self, x: torch.Tensor) -> torch.Tensor:
         """Every rank's (b_r, ...) ``x``, concatenated in rank order, with gradients."""
-        if self.size == 1:
+        if not self.distributed:
             return x
         import warnings
 
@@ -55,8 +59,10 @@ class World:
 
 
 def launched() -> bool:
-    """True under torchrun (or any launcher that sets WORLD_SIZE > 1)."""
-    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+    """True under torchrun (any world size, one process included: it sets WORLD_SIZE
+    with the rendezvous address MASTER_ADDR), or any launcher that sets WORLD_SIZE > 1."""
+    size = int(os.environ.get("WORLD_SIZE", "1"))
+    return size > 1 or ("WORLD_SIZE" in os.environ and "MASTER_ADDR" in os.environ)
 
 
 def setup(device: torch.device) -> World:
@@ -67,14 +73,24 @@ def setup(device: torch.device) -> World:
     import torch.distributed as dist
 
     if device.type == "cuda":
-        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        device = rank_device()
         torch.cuda.set_device(device)
     if not dist.is_initialized():
         try:
             dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
         except (RuntimeError, ValueError) as exc:
             raise AviliError(f"could not join the torchrun process group ({exc})") from None
-    return World(dist.get_rank(), dist.get_world_size(), device)
+    return World(dist.get_rank(), dist.get_world_size(), device, distributed=True)
+
+
+def rank_device() -> torch.device:
+    """GPU ``LOCAL_RANK``; more ranks on this machine than GPUs is refused."""
+    local, count = int(os.environ.get("LOCAL_RANK", "0")), torch.cuda.device_count()
+    if local >= count:
+        raise AviliError(f"LOCAL_RANK {local} has no GPU: this machine has {count} CUDA "
+                         f"device{'s' if count != 1 else ''}; pass --nproc_per_node {count} "
+                         "or fewer to torchrun")
+    return torch.device("cuda", local)
 
 
 def rank() -> int:
@@ -83,8 +99,8 @@ def rank() -> int:
 
 
 def wrap(model: torch.nn.Module, world: World) -> torch.nn.Module:
-    """``model`` in DistributedDataParallel when the world has more than one rank."""
-    if world.size == 1:
+    """``model`` in DistributedDataParallel when in a process group (of any size)."""
+    if not world.distributed:
         return model
     from torch.nn.parallel import DistributedDataParallel
 

@@ -15,6 +15,7 @@ import torch
 from avili.errors import AviliError
 from avili.models import resolve_device  # noqa: F401 (its home before eval needed it)
 from avili.progress import NullProgress, Progress
+from avili.train.precision import Precision
 from avili.train.state import Resumable, load_state, save_state
 
 StepFn = Callable[[torch.Tensor], dict[str, torch.Tensor]]
@@ -56,7 +57,8 @@ def fit(model: torch.nn.Module, step: StepFn, order: OrderFn, epochs: int, batch
         generator: torch.Generator, progress: Progress | None = None,
         description: str = "train", on_epoch: Callable[[int], None] | None = None,
         resumable: Resumable | None = None, batch_multiple: int = 1,
-        val_text: Callable[[float], str] = "val {:.4f}".format) -> FitResult:
+        val_text: Callable[[float], str] = "val {:.4f}".format,
+        precision: Precision | None = None) -> FitResult:
     """Train for ``epochs``; ``order(batch_size, generator)`` gives each epoch's batches
     of train positions (:mod:`avili.train.stream`).
 
@@ -67,7 +69,9 @@ def fit(model: torch.nn.Module, step: StepFn, order: OrderFn, epochs: int, batch
     ``resumable``, the training state is saved after every epoch and, when asked,
     restored first (:mod:`avili.train.state`). ``batch_multiple`` (the world size under
     torchrun) trims each batch to a multiple of itself, so every rank gets an equal slice.
+    ``precision`` (:mod:`avili.train.precision`): autocast and TF32 for the training steps.
     """
+    precision = precision or Precision()
     progress = progress or NullProgress()
     progress.start(description, epochs)
     history: list[dict[str, float]] = []
@@ -84,7 +88,7 @@ def fit(model: torch.nn.Module, step: StepFn, order: OrderFn, epochs: int, batch
             if on_epoch is not None:
                 on_epoch(epoch)
             terms = _train_epoch(model, step, order(batch_size, generator), optimizer,
-                                 batch_multiple)
+                                 batch_multiple, precision)
             model.eval()
             with torch.no_grad():
                 terms["val_score"] = float(validate())
@@ -103,19 +107,25 @@ def fit(model: torch.nn.Module, step: StepFn, order: OrderFn, epochs: int, batch
 
 
 def _train_epoch(model: torch.nn.Module, step: StepFn, batches: list[torch.Tensor],
-                 optimizer: torch.optim.Optimizer, multiple: int = 1) -> dict[str, float]:
+                 optimizer: torch.optim.Optimizer, multiple: int = 1,
+                 precision: Precision | None = None) -> dict[str, float]:
+    """One pass over ``batches``; the mean of each loss term. The terms are summed where
+    they live (float64, detached), so the device syncs once per epoch, not per step."""
+    precision = precision or Precision()
     model.train()
-    sums: dict[str, float] = {}
+    sums: dict[str, torch.Tensor] = {}
     for idx in batches:
         idx = idx[:idx.numel() - idx.numel() % multiple]
         if idx.numel() < 2 * multiple:  # at least two rows per rank
             continue
-        terms = step(idx)
-        optimizer.zero_grad(set_to_none=True)
-        terms["total"].backward()
-        optimizer.step()
+        with precision.matmuls():  # TF32 for the step; validation stays float32
+            with precision.autocast():
+                terms = step(idx)
+            optimizer.zero_grad(set_to_none=True)
+            precision.backward(terms["total"], optimizer)
         for name, value in terms.items():
-            sums[name] = sums.get(name, 0.0) + float(value.detach())
+            value = value.detach().to(torch.float64)
+            sums[name] = sums[name] + value if name in sums else value
     if not sums:
         raise AviliError(f"no training batch: {sum(b.numel() for b in batches)} training rows")
-    return {name: total / len(batches) for name, total in sums.items()}
+    return {name: float(total) / len(batches) for name, total in sums.items()}

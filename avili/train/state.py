@@ -2,14 +2,17 @@
 
 After every epoch, ``fit`` writes ``<checkpoint>.state.pt`` atomically: the epoch, the
 model, optimizer and loss-module weights, every random-number state (Python's
-``random``, numpy's global, torch's global and the batch-shuffling generator), the best
+``random``, numpy's global, torch's global, every CUDA device's when the run uses CUDA,
+and the batch-shuffling generator), the best
 epoch so far with its weights, the history, and the stage config. Everything is stored as
 tensors, strings and numbers and loaded with ``weights_only=True``. Resuming restores all
 of it, so an interrupted run ends with the same weights as an uninterrupted one on the
 same device. A different config is refused, naming the fields that differ; only
 ``epochs`` may grow. The state stays after the run finishes, so ``--resume --epochs N+k``
 extends a finished run exactly as if it had been started with N+k epochs (no schedule
-depends on the epoch count).
+depends on the epoch count). States written before a config field existed read as
+that field's old behaviour (:data:`ADDED_FIELDS`), and before CUDA states were saved as
+having none.
 """
 
 from __future__ import annotations
@@ -28,18 +31,33 @@ from avili.checkpoint import SCHEMA, best_of, load_checkpoint, save_checkpoint
 from avili.errors import AviliError, reader
 
 KIND = "train_state"
+# config fields added after states were first written, with the value that matches how
+# those older runs trained, so their states still resume
+ADDED_FIELDS = {"amp": "off", "tf32": False}
 
 
 @dataclass
 class Resumable:
     """Where the training state goes (``path``), the config it must match, whether to
-    resume from it, and extra modules with weights (e.g. a loss's class proxies)."""
+    resume from it, and extra modules with weights (e.g. a loss's class proxies, the fp16
+    gradient scaler)."""
 
     path: Path
     config: dict[str, Any]
     resume: bool = False
-    extra: dict[str, torch.nn.Module] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # anything with a state_dict
     save: bool = True  # False on every rank but 0 under torchrun
+    cuda: bool = False  # the run uses CUDA: save and restore the CUDA random states too
+
+
+def resumable(path: Path | None, config: dict[str, Any], resume: bool, save: bool,
+              device: torch.device, extra: dict[str, Any]) -> Resumable | None:
+    """The :class:`Resumable` of a run keeping its state at ``path`` (None: keeps none) on
+    ``device``; ``extra`` entries that are None (e.g. no gradient scaler) are left out."""
+    if path is None:
+        return None
+    return Resumable(path, config, resume, {k: v for k, v in extra.items() if v is not None},
+                     save, device.type == "cuda")
 
 
 def state_path(checkpoint: str | os.PathLike) -> Path:
@@ -47,21 +65,35 @@ def state_path(checkpoint: str | os.PathLike) -> Path:
     return Path(f"{os.fspath(checkpoint)}.state.pt")
 
 
-def _rng_state(generator: torch.Generator) -> dict[str, Any]:
+def _rng_state(generator: torch.Generator, cuda: bool = False) -> dict[str, Any]:
+    """Every random state; ``cuda``: also each CUDA device's, as a list of uint8 tensors."""
     version, internal, gauss = random.getstate()
     kind, keys, pos, has_gauss, cached = np.random.get_state()
-    return {"python": [version, list(internal), gauss], "torch": torch.get_rng_state(),
-            "generator": generator.get_state(),
-            "numpy": [kind, torch.as_tensor(keys.astype(np.int64)), pos, has_gauss, cached]}
+    state = {"python": [version, list(internal), gauss], "torch": torch.get_rng_state(),
+             "generator": generator.get_state(),
+             "numpy": [kind, torch.as_tensor(keys.astype(np.int64)), pos, has_gauss, cached]}
+    if cuda:
+        state["cuda"] = list(torch.cuda.get_rng_state_all())
+    return state
 
 
-def _set_rng_state(state: dict[str, Any], generator: torch.Generator) -> None:
+def _set_rng_state(state: dict[str, Any], generator: torch.Generator,
+                   cuda: bool = False) -> None:
+    """Restore :func:`_rng_state`; a state without CUDA states (an older or a CPU run's)
+    leaves the CUDA generators as seeded."""
     version, internal, gauss = state["python"]
     random.setstate((version, tuple(internal), gauss))
     kind, keys, pos, has_gauss, cached = state["numpy"]
     np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
     torch.set_rng_state(state["torch"])
     generator.set_state(state["generator"])
+    if cuda and state.get("cuda"):
+        saved = state["cuda"]
+        if len(saved) != torch.cuda.device_count():
+            raise AviliError(f"the training state holds random states of {len(saved)} CUDA "
+                             f"devices, this machine has {torch.cuda.device_count()}; resume "
+                             "where the run started")
+        torch.cuda.set_rng_state_all(saved)
 
 
 def save_state(r: Resumable, epoch: int, model: torch.nn.Module, optimizer: Any,
@@ -70,7 +102,7 @@ def save_state(r: Resumable, epoch: int, model: torch.nn.Module, optimizer: Any,
     payload = {"config": json.dumps(r.config, sort_keys=True), "epoch": epoch,
                "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                "extra": {k: m.state_dict() for k, m in r.extra.items()},
-               "rng": _rng_state(generator), "best_state": best.best_state,
+               "rng": _rng_state(generator, r.cuda), "best_state": best.best_state,
                "best_epoch": best.best_epoch, "best_score": best.best_score,
                "history": json.dumps(history)}
     save_checkpoint(r.path, KIND, payload, {"kind": KIND})
@@ -86,7 +118,7 @@ def load_state(r: Resumable, model: torch.nn.Module, optimizer: Any,
         raise AviliError("--resume: no training state to resume from (it is written after "
                          "each epoch of a run with the same output)", r.path)
     state = load_checkpoint(r.path, KIND)
-    stored = json.loads(state["config"])
+    stored = {**ADDED_FIELDS, **json.loads(state["config"])}
     current = json.loads(json.dumps(r.config, sort_keys=True))  # tuples read back as lists
     theirs, mine = stored.pop("inputs", None) or {}, current.pop("inputs", None) or {}
     other = _differing(theirs, mine)
@@ -116,7 +148,7 @@ def load_state(r: Resumable, model: torch.nn.Module, optimizer: Any,
     optimizer.load_state_dict(state["optimizer"])
     for key, module in r.extra.items():
         module.load_state_dict(state["extra"][key])
-    _set_rng_state(state["rng"], generator)
+    _set_rng_state(state["rng"], generator, r.cuda)
     return done, state
 
 

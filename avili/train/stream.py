@@ -148,10 +148,25 @@ def training_inputs(model: torch.nn.Module, ds: Any, cfg: Any, device: torch.dev
     """What ``teach`` and ``distill`` train and validate on: the train rows' features
     (:func:`train_features`, within ``cfg.max_memory_mb``), after fitting ``model``'s
     standardizers on them, and the val split, read into memory once when it takes at most
-    an eighth of the budget (else read every epoch). ``ds``: a dataset, in memory or lazy."""
+    an eighth of the budget (else read every epoch), and then kept on an accelerator
+    ``device`` when it takes at most a quarter of its free memory (else uploaded every
+    epoch). ``ds``: a dataset, in memory or lazy."""
     train = ds.indices("train")
     xa, xv = ds.audio[train], ds.visual[train]  # arrays, or lazy rows
     model.fit_standardizers(xa, xv)
     budget = budget_bytes(cfg.max_memory_mb)
     features = train_features(xa, xv, device, budget, cfg.batch_size, len(ds))
-    return features, in_memory(ds.subset("val"), budget // 8)
+    val = in_memory(ds.subset("val"), budget // 8)
+    if device.type == "cuda" and isinstance(val.audio, np.ndarray) and (
+            val.audio.nbytes + val.visual.nbytes) * 4 <= torch.cuda.mem_get_info(device)[0]:
+        val = features_on(val, device)
+    return features, val
+
+
+def features_on(part: Any, device: torch.device) -> Any:
+    """``part`` (a dataset in memory) with its (n, Da) audio and (n, Dv) visual features as
+    float32 tensors on ``device``, so validating reads them there every epoch."""
+    from dataclasses import replace
+
+    return replace(part, audio=torch.as_tensor(part.audio, device=device),
+                   visual=torch.as_tensor(part.visual, device=device))

@@ -25,7 +25,8 @@ from avili.progress import Progress
 from avili.train.distributed import setup, wrap
 from avili.models import predict
 from avili.train.loop import FitResult, fit, resolve_device, seed_everything
-from avili.train.state import Resumable
+from avili.train.precision import create_precision
+from avili.train.state import resumable as make_resumable
 from avili.train.stream import training_inputs
 
 TEMPERATURE_GRID = np.exp(np.linspace(np.log(0.25), np.log(8.0), 121))
@@ -52,6 +53,7 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
     within ``cfg.max_memory_mb`` (:mod:`avili.train.stream`)."""
     world = setup(resolve_device(cfg.device))
     device = world.device
+    precision = create_precision(cfg.amp, cfg.tf32, device)
     generator = seed_everything(cfg.seed)
     train, val = ds.indices("train"), ds.indices("val")
     model = build_teacher(ds.audio.shape[1], ds.visual.shape[1], ds.num_classes, cfg.hidden,
@@ -80,12 +82,12 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
         return -float(_classify_terms(classify, la, lv, vlabel)["total"])
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    resumable = (None if state_file is None else
-                 Resumable(state_file, {**asdict(cfg), "inputs": inputs}, resume,
-                           save=world.main))
+    resumable = make_resumable(state_file, {**asdict(cfg), "inputs": inputs}, resume,
+                               world.main, device, {"scaler": precision.scaler})
     result = fit(model, step, features.epoch, cfg.epochs, cfg.batch_size, optimizer, validate,
                  generator, progress, "teach", resumable=resumable, batch_multiple=world.size,
-                 val_text=lambda score: f"val loss {-score:.4f}")  # the score is -loss
+                 val_text=lambda score: f"val loss {-score:.4f}",  # the score is -loss
+                 precision=precision)
     features.release()
     model.load_state_dict(result.best_state)
     model.eval()
@@ -93,7 +95,7 @@ def train_teacher(ds: Dataset, cfg: TeachConfig, progress: Progress | None = Non
     soft.audio_labels, soft.visual_labels, thresholds = harvest(soft, ds, cfg.harvest_quantile)
     soft.provenance["harvest"] = {"quantile": cfg.harvest_quantile, "thresholds": thresholds}
     return TeacherResult(model=model, soft=soft, temperatures=temps, fit=result,
-                         training=features.describe())
+                         training={**features.describe(), **precision.describe()})
 
 
 def _classify_terms(classify: SinglePositiveLoss, la: torch.Tensor, lv: torch.Tensor,
@@ -126,9 +128,10 @@ def calibrate_temperature(logits: np.ndarray, labels: np.ndarray,
 def teacher_logits(model: torch.nn.Module, audio: Any, visual: Any, device: torch.device
                    ) -> dict[str, np.ndarray]:
     """{modality: (N, C) logits} of (N, Da) audio and (N, Dv) visual features (arrays or
-    lazy rows, read in batches)."""
+    lazy rows, read in batches, or tensors)."""
     if isinstance(model, FusedTeacher):
-        both = predict(model.net, Columns(audio, visual), device)
+        both = predict(model.net, torch.cat([audio, visual], dim=1) if isinstance(
+            audio, torch.Tensor) else Columns(audio, visual), device)
         return {"audio": both, "visual": both}
     return {m: predict(lambda x: model.encode(x, m), x, device)
             for m, x in (("audio", audio), ("visual", visual))}

@@ -78,7 +78,7 @@ def test_teach_and_distill_stream_what_does_not_fit(stored, tmp_path, monkeypatc
 
     record = json.loads(load_student(student)[1]["provenance"])
     assert record["training"] == {"streamed": True, "pool_rows": 96, "block_rows": 12,
-                                  "device": "cpu"}
+                                  "device": "cpu", "amp": "off", "tf32": False}
     assert record["config"]["max_memory_mb"] == 0.06
     from avili.info import describe
 

@@ -77,3 +77,19 @@ def test_plot_draws_only_the_classes_its_edges_touch(tmp_path):
 def test_unknown_format():
     with pytest.raises(ValueError, match="unknown --format 'svg'"):
         check_formats(["npz", "svg"])
+
+
+def test_class_view_keeps_the_edges_of_one_class_at_600_nodes():
+    from avili.graph.export import class_edges
+
+    graph = random_graph(300)
+    name = graph.class_names[7]
+    view = class_edges(graph, [name])
+    everything = edge_records(graph)
+    mine = {f"audio:{name}", f"visual:{name}"}
+    assert view == [r for r in everything if r["cause"] in mine or r["effect"] in mine]
+    assert view and len(view) < len(everything)
+    assert [r["weight"] for r in view] == sorted((r["weight"] for r in view), reverse=True)
+    with pytest.raises(ValueError, match=rf"unknown class name '{name.upper()}'; did you mean "
+                                         rf"'{name}'"):
+        class_edges(graph, [name.upper()])

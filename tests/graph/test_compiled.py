@@ -1,0 +1,95 @@
+"""The numba search (avili.graph.compiled*) against the Python one it replaces: the same
+random draws, the same graphs, and the fallback when numba is missing."""
+
+import random
+import sys
+
+import numpy as np
+import pytest
+
+import avili.graph
+from avili.graph import fastgrasp
+from avili.graph.fastgrasp import dag_to_cpdag, fast_grasp
+from avili.graph.simulate import linear_gaussian
+from tests.helpers import real_soft_labels
+
+pytest.importorskip("numba")
+
+
+def assert_same_graph(a, b):
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+
+
+def test_shuffle_draws_as_random_shuffle():
+    from avili.graph.compiled import mt_state, shuffle
+
+    rng = random.Random(7)
+    mt = mt_state(rng)
+    for n in [0, 1, 2, 3, 30, 700, 5] * 20:  # 700: past one 624-word MT block per call
+        expected = list(range(n))
+        rng.shuffle(expected)
+        got = np.arange(n)
+        shuffle(mt, got)
+        assert got.tolist() == expected
+
+
+@pytest.mark.parametrize("p,n,seed,lambda_value", [(20, 1000, 0, 2.0), (30, 1500, 1, 1.0),
+                                                   (56, 2000, 2, 2.0), (120, 3000, 0, 1.0)])
+def test_compiled_matches_python_search_on_synthetic_dags(p, n, seed, lambda_value):
+    data = linear_gaussian(p, n, seed)[0]
+    assert_same_graph(fast_grasp(data, lambda_value, 3, seed),
+                      fast_grasp(data, lambda_value, 3, seed, compiled=False))
+
+
+@pytest.mark.parametrize("lambda_value", [1.0, 2.0])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_compiled_matches_python_search_on_real_soft_labels(seed, lambda_value):
+    data = real_soft_labels()
+    assert_same_graph(fast_grasp(data, lambda_value, 3, seed),
+                      fast_grasp(data, lambda_value, 3, seed, compiled=False))
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2, 4])
+def test_compiled_matches_python_search_at_other_depths(depth):
+    data = linear_gaussian(40, 1500, 3)[0]
+    assert_same_graph(fast_grasp(data, 2.0, depth, 3),
+                      fast_grasp(data, 2.0, depth, 3, compiled=False))
+
+
+def test_full_forest_reruns_with_more_room():
+    """A forest too small for the search fills up, and the rerun finds the same graph."""
+    from avili.graph.compiledsearch import grasp_search
+    from avili.graph.fastscore import BicScore
+
+    scorer = BicScore(linear_gaussian(30, 1500, 1)[0], 2.0)
+    consts = np.array([-0.5 * scorer.n, scorer.lambda_value, scorer.log_n])
+    roots = np.array([scorer.empty(v) for v in range(30)])
+    mt = np.array(random.Random(1).getstate()[1], dtype=np.int64)
+    runs = [grasp_search(np.arange(30), scorer.cov, consts, roots, mt, 3, node_cap=cap)
+            for cap in (31, None)]
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_falls_back_to_python_without_numba(monkeypatch):
+    data = linear_gaussian(20, 1000, 1)[0]
+    expected = fast_grasp(data, 2.0, 3, 1)
+    monkeypatch.setitem(sys.modules, "numba", None)  # import numba now fails
+    for name in ("compiled", "compiledsearch"):
+        monkeypatch.delitem(sys.modules, f"avili.graph.{name}", raising=False)
+        monkeypatch.delattr(avili.graph, name, raising=False)
+    assert fastgrasp._compiled() is None
+    assert_same_graph(fast_grasp(data, 2.0, 3, 1), expected)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_compiled_dag_to_cpdag_matches_python(seed):
+    from avili.graph.compiled import dag_to_cpdag as compiled_cpdag
+
+    rng = np.random.default_rng(seed)
+    p = int(rng.integers(2, 40))
+    order = rng.permutation(p)
+    dag = np.zeros((p, p), dtype=bool)
+    dag[np.ix_(order, order)] = np.triu(rng.random((p, p)) < rng.uniform(0.05, 0.7), 1)
+    assert_same_graph(compiled_cpdag(dag, order), dag_to_cpdag(dag, order))

@@ -28,9 +28,17 @@ from avili.errors import AviliError
 
 BLOCK_ROWS = 4096  # consecutive train rows read together
 # What training holds besides the pool, measured on 1M clips with 15 classes: the runtime
-# (Python, torch, h5py) and, per clip, ids, splits, labels and soft labels (~0.4 KB).
+# (Python, torch, h5py) and, per clip, ids, splits, labels and soft labels (~0.4 KB). Each
+# class beyond those 15 adds its soft labels (two float32) and harvested flags (two uint8).
 RUNTIME_BYTES = 350 << 20
 CLIP_BYTES = 400
+MEASURED_CLASSES = 15
+CLASS_BYTES = 10
+
+
+def clip_bytes(classes: int = 0) -> int:
+    """Bytes training holds per clip besides its features, for ``classes`` classes."""
+    return CLIP_BYTES + CLASS_BYTES * max(0, classes - MEASURED_CLASSES)
 
 
 class InMemory:
@@ -119,24 +127,26 @@ class Pooled:
                 "block_rows": self.block, "device": str(self.device)}
 
 
-def pool_bytes(budget: int, clips: int) -> int:
+def pool_bytes(budget: int, clips: int, classes: int = 0) -> int:
     """Bytes of features a pool may hold under ``budget``: what is left after the runtime
-    and the per-clip arrays of ``clips`` clips, halved for transients, and at most a
-    quarter of the budget."""
-    return min(budget // 4, (budget - RUNTIME_BYTES - CLIP_BYTES * clips) // 2)
+    and the per-clip arrays of ``clips`` clips of ``classes`` classes
+    (:func:`clip_bytes`), halved for transients, and at most a quarter of the budget."""
+    return min(budget // 4, (budget - RUNTIME_BYTES - clip_bytes(classes) * clips) // 2)
 
 
 def train_features(audio: Any, visual: Any, device: torch.device, budget: int,
-                   batch_size: int, clips: int) -> InMemory | Pooled:
+                   batch_size: int, clips: int, classes: int = 0) -> InMemory | Pooled:
     """The train features (n, Da) and (n, Dv): :class:`InMemory` for arrays, else
     :class:`Pooled` with pools of :func:`pool_bytes`, each mixing at least eight blocks
-    where the pool allows. A pool must hold four batches; ``clips``: the dataset's N."""
+    where the pool allows. A pool must hold four batches; ``clips``: the dataset's N,
+    ``classes`` its C."""
     if isinstance(audio, np.ndarray) and isinstance(visual, np.ndarray):
         return InMemory(audio, visual, device)
     row = 4 * (audio.shape[1] + visual.shape[1])
-    pool, least = max(0, pool_bytes(budget, clips)) // row, 4 * batch_size
+    pool, least = max(0, pool_bytes(budget, clips, classes)) // row, 4 * batch_size
     if pool < least:
-        need = max(4 * least * row, RUNTIME_BYTES + CLIP_BYTES * clips + 2 * least * row)
+        need = max(4 * least * row,
+                   RUNTIME_BYTES + clip_bytes(classes) * clips + 2 * least * row)
         raise AviliError(f"--max-memory {budget / 2**20:g} MB is too small to stream these "
                          f"features: the runtime, {clips} clips' labels and a pool of four "
                          f"batches ({least} rows) need at least {-(-need // 2**20)} MB")
@@ -155,7 +165,8 @@ def training_inputs(model: torch.nn.Module, ds: Any, cfg: Any, device: torch.dev
     xa, xv = ds.audio[train], ds.visual[train]  # arrays, or lazy rows
     model.fit_standardizers(xa, xv)
     budget = budget_bytes(cfg.max_memory_mb)
-    features = train_features(xa, xv, device, budget, cfg.batch_size, len(ds))
+    features = train_features(xa, xv, device, budget, cfg.batch_size, len(ds),
+                              ds.num_classes)
     val = in_memory(ds.subset("val"), budget // 8)
     if device.type == "cuda" and isinstance(val.audio, np.ndarray) and (
             val.audio.nbytes + val.visual.nbytes) * 4 <= torch.cuda.mem_get_info(device)[0]:

@@ -116,3 +116,14 @@ def test_streamed_teacher_matches_the_in_memory_one_closely(lazy, tiny, mode):
     # the same seed and budget give the same soft labels
     again = train_teacher(lazy, replace(cfg, max_memory_mb=STREAM_MB))
     np.testing.assert_array_equal(streamed.soft.visual, again.soft.visual)
+
+
+def test_the_per_clip_reserve_grows_with_the_class_count():
+    from avili.train.stream import CLASS_BYTES, CLIP_BYTES, clip_bytes, pool_bytes
+
+    assert clip_bytes(4) == clip_bytes(15) == CLIP_BYTES  # as measured at 15 classes
+    assert clip_bytes(527) == CLIP_BYTES + CLASS_BYTES * 512  # AudioSet: ~5.5 KB per clip
+    budget, clips = 700 << 20, 50_000  # below the quarter-of-budget cap either way
+    assert pool_bytes(budget, clips, 309) < pool_bytes(budget, clips, 15)
+    assert pool_bytes(budget, clips, 15) - pool_bytes(budget, clips, 309) == \
+        CLASS_BYTES * (309 - 15) * clips // 2

@@ -283,6 +283,32 @@ def _grasp_search(order, cov, K, root_scores, mt, depth, history, node_cap, pool
     return order, S[2], S[3], F[3][OVERFLOW] == 0
 
 
+# bytes of tree storage per node of room, at least: its ints and scores (9 x 8 + 2 x 8) and
+# four pool slots of 8 x 4 bytes (its parent-set arrays come on top: dense inputs can
+# exhaust memory before this bound; that ends as the one-line out-of-memory error)
+NODE_BYTES = 9 * 8 + 2 * 8 + 4 * 4 * 8
+
+
+def tree_memory_limit() -> int:
+    """Bytes the search trees may take: half of physical memory."""
+    from avili.data.lazy import physical_memory
+
+    return physical_memory() // 2
+
+
+def check_room(node_cap: int, p: int) -> None:
+    """Refuse, with one line, trees of ``node_cap`` nodes that would not fit in memory
+    (dense inputs make the grow-shrink trees explode): better than being killed."""
+    need = NODE_BYTES * node_cap
+    if need > tree_memory_limit():
+        from avili.errors import AviliError
+
+        raise AviliError(f"GRaSP on {p} variables needs more than {need / 2**30:.1f} GB of "
+                         f"search trees (half this machine's memory is "
+                         f"{tree_memory_limit() / 2**30:.1f} GB): the inputs are too densely "
+                         "dependent for the exact search at this size; use fewer classes")
+
+
 def grasp_search(order: np.ndarray, cov: np.ndarray, consts: np.ndarray,
                  root_scores: np.ndarray, mt: np.ndarray, depth: int,
                  node_cap: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -295,6 +321,7 @@ def grasp_search(order: np.ndarray, cov: np.ndarray, consts: np.ndarray,
     first room, in nodes."""
     node_cap = node_cap or 64 * order.size + 4096
     while True:
+        check_room(node_cap, order.size)
         out = _grasp_search(order.copy(), cov, consts, root_scores, mt.copy(), depth,
                             List.empty_list(types.int64[::1]), node_cap, 4 * node_cap)
         if out[3]:

@@ -93,3 +93,17 @@ def test_compiled_dag_to_cpdag_matches_python(seed):
     dag = np.zeros((p, p), dtype=bool)
     dag[np.ix_(order, order)] = np.triu(rng.random((p, p)) < rng.uniform(0.05, 0.7), 1)
     assert_same_graph(compiled_cpdag(dag, order), dag_to_cpdag(dag, order))
+
+
+def test_trees_too_large_for_memory_are_refused_in_one_line(monkeypatch):
+    from avili.errors import AviliError
+    from avili.graph import compiledsearch
+    from avili.graph.fastgrasp import fast_grasp
+    from avili.graph.simulate import linear_gaussian
+
+    compiledsearch.check_room(1000, 30)  # 1000 nodes of room fit anywhere
+    monkeypatch.setattr(compiledsearch, "tree_memory_limit", lambda: 1 << 20)
+    data = linear_gaussian(12, 300, 0)[0]
+    with pytest.raises(AviliError, match=r"GRaSP on 12 variables needs more than 0\.0 GB of "
+                                         r"search trees .* use fewer classes"):
+        fast_grasp(data, 2.0, 3, 0)

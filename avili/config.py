@@ -62,6 +62,11 @@ def check_fraction_sum(val: float, test: float) -> None:
                          f"clips to train on; their sum must be below 1")
 
 
+def option_name(field: str) -> str:
+    """The CLI option that sets config ``field``: ``--max-memory`` for ``max_memory_mb``."""
+    return OPTION_NAMES.get(field, "--" + field.replace("_", "-"))
+
+
 def check_choices(cfg: Any, **allowed: tuple[str, ...]) -> None:
     """Refuse a field of ``cfg`` whose value is not one of its ``allowed`` values, naming
     the CLI option and the Python keyword."""
@@ -70,7 +75,7 @@ def check_choices(cfg: Any, **allowed: tuple[str, ...]) -> None:
         if value not in values:
             from avili.errors import AviliError
 
-            option = OPTION_NAMES.get(name, "--" + name.replace("_", "-"))
+            option = option_name(name)
             raise AviliError(f"unknown {option} {value!r}; expected one of "
                              f"{', '.join(values)} (Python: {name}=)")
 
@@ -78,7 +83,7 @@ def check_choices(cfg: Any, **allowed: tuple[str, ...]) -> None:
 def check_fields(cfg: Any, **bounds: tuple[float, float]) -> None:
     """:func:`check_range` for each named field of ``cfg``, naming its CLI option."""
     for name, (low, high) in bounds.items():
-        option = OPTION_NAMES.get(name, "--" + name.replace("_", "-"))
+        option = option_name(name)
         check_range(option, getattr(cfg, name), low, high, name)
 
 

@@ -24,14 +24,7 @@ import numpy as np
 import torch
 
 import avili
-
-
-def shuffled(graph: avili.Graph, seed: int) -> avili.Graph:
-    """The same graph with class identities permuted (a control with equal edge mass)."""
-    perm = np.random.default_rng(1000 + seed).permutation(graph.num_classes)
-    idx = np.concatenate([perm, perm + graph.num_classes])
-    return avili.Graph(graph.class_names, graph.weight[np.ix_(idx, idx)],
-                       graph.undirected[np.ix_(idx, idx)], graph.sign[np.ix_(idx, idx)])
+from lir_protocol import shuffled  # bench/: the shuffled-graph control
 
 
 def one_seed(seed: int, epochs: int | None = None, random_prototypes: bool = False) -> dict:

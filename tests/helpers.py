@@ -252,3 +252,14 @@ class Recorder:
 
     def stop(self):
         self.calls.append(("stop",))
+
+
+def random_dag(seed: int, max_p: int, min_density: float):
+    """A random DAG (p, p) bool, p in [2, max_p), edges order[i] -> order[j] for i < j with
+    a density drawn from [min_density, 0.7); and that causal ``order`` (p,)."""
+    rng = np.random.default_rng(seed)
+    p = int(rng.integers(2, max_p))
+    order = rng.permutation(p)
+    dag = np.zeros((p, p), dtype=bool)
+    dag[np.ix_(order, order)] = np.triu(rng.random((p, p)) < rng.uniform(min_density, 0.7), 1)
+    return dag, order

@@ -16,8 +16,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from avili.config import (GRAPH_WEIGHT_GRID, LIR_WEIGHT_GRID, OPTION_NAMES, DistillConfig,
-                          GraphConfig, TeachConfig)
+from avili.config import (GRAPH_WEIGHT_GRID, LIR_WEIGHT_GRID, DistillConfig,
+                          GraphConfig, TeachConfig, option_name)
 from avili.errors import AviliError
 
 # artifact kind -> (command, its config class, the inputs it needs)
@@ -99,7 +99,7 @@ def _option_values(config: dict[str, Any], cls: type, params: dict[str, Any]
             value = "auto" if chosen == list(auto) else value
             if chosen and value != "auto":
                 unset[grid] = chosen
-        option = OPTION_NAMES.get(key, "--" + key).lstrip("-").replace("-", "_")
+        option = option_name(key).lstrip("-").replace("-", "_")
         param = params.get(key) or params.get(option)
         if param is not None:
             values[param.name] = value

@@ -11,7 +11,7 @@ import avili.graph
 from avili.graph import fastgrasp
 from avili.graph.fastgrasp import dag_to_cpdag, fast_grasp
 from avili.graph.simulate import linear_gaussian
-from tests.helpers import real_soft_labels
+from tests.helpers import random_dag, real_soft_labels
 
 pytest.importorskip("numba")
 
@@ -87,11 +87,7 @@ def test_falls_back_to_python_without_numba(monkeypatch):
 def test_compiled_dag_to_cpdag_matches_python(seed):
     from avili.graph.compiled import dag_to_cpdag as compiled_cpdag
 
-    rng = np.random.default_rng(seed)
-    p = int(rng.integers(2, 40))
-    order = rng.permutation(p)
-    dag = np.zeros((p, p), dtype=bool)
-    dag[np.ix_(order, order)] = np.triu(rng.random((p, p)) < rng.uniform(0.05, 0.7), 1)
+    dag, order = random_dag(seed, 40, 0.05)
     assert_same_graph(compiled_cpdag(dag, order), dag_to_cpdag(dag, order))
 
 

@@ -4,7 +4,8 @@ import pytest
 from avili.graph.discovery import cpdag_to_masks
 from avili.graph.fastgrasp import dag_to_cpdag, fast_grasp
 from avili.graph.simulate import linear_gaussian
-from tests.helpers import assert_leaves_global_random_alone, assert_same, real_soft_labels
+from tests.helpers import (assert_leaves_global_random_alone, assert_same, random_dag,
+                           real_soft_labels)
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +56,7 @@ def causal_learn_cpdag(dag):
 
 @pytest.mark.parametrize("seed", range(30))
 def test_dag_to_cpdag_matches_causal_learn(seed):
-    rng = np.random.default_rng(seed)
-    p = int(rng.integers(2, 12))
-    order = rng.permutation(p)
-    dag = np.zeros((p, p), dtype=bool)
-    upper = np.triu(rng.random((p, p)) < rng.uniform(0.1, 0.7), 1)
-    dag[np.ix_(order, order)] = upper  # order[i] -> order[j] for i < j
+    dag, order = random_dag(seed, 12, 0.1)
     directed, undirected = dag_to_cpdag(dag, order)
     ref_directed, ref_undirected = causal_learn_cpdag(dag)
     np.testing.assert_array_equal(directed, ref_directed)

@@ -22,7 +22,7 @@ AUDIO_BACKBONES = ("logmel", "hf")
 VISUAL_BACKBONES = ("pixels", "hf")
 COOCCURRENCE = ("planted", "audioset")  # SyntheticConfig.cooccurrence
 TEACHER_MODES = ("aligned", "independent", "fused")
-INPUT_KINDS = ("auto", "probs", "logits")  # GraphConfig.input_kind
+INPUT_KINDS = ("auto", "probs", "probs-linear", "logits")  # GraphConfig.input_kind
 MINING = ("hard", "semihard")
 RELEVANCE = ("label", "events", "harvested")
 MAP_VARIANTS = ("standard", "cumulative")
@@ -110,6 +110,9 @@ class SyntheticConfig:
     # label sets; the class count is the shipped subset's, classes and rules are ignored;
     # see avili.data.cooccurrence)
     cooccurrence: str = "planted"
+    # audioset: the label-set file (the format bench/make_audioset_subset.py writes); ""
+    # the shipped subset
+    label_sets: str = ""
     rule_prob_min: float = 0.5
     rule_prob_max: float = 0.8
     primary_strength_min: float = 0.4  # per-modality intensity of the annotated event
@@ -173,7 +176,7 @@ class GraphConfig:
 
     lambda_value: float = 1.0
     depth: int = 3
-    input_kind: str = "auto"  # auto | probs (-> log-odds) | logits (as they are)
+    input_kind: str = "auto"  # auto | probs (-> log-odds) | probs-linear | logits (as is)
     algorithm: str = "grasp"  # grasp | boss (best order score search; for large label spaces)
     backend: str = "fast"  # fast (avili, same graphs) | causal-learn
     top_k: int = 0  # 0 keeps every edge GRaSP finds
@@ -182,6 +185,7 @@ class GraphConfig:
     bootstrap: int = 0  # resamples of the rows, for edge frequencies
     min_frequency: float = 0.0  # drop edges adjacent in fewer of the runs
     workers: int = 0  # parallel runs; 0 = every core
+    max_memory_mb: float = 0.0  # GRaSP's search trees, all runs together; 0 = RAM / 4
     split: str = "train"
     seed: int = 0
 
@@ -189,7 +193,8 @@ class GraphConfig:
         check_fields(self, lambda_value=(POSITIVE, math.inf), depth=(0, math.inf),
                      top_k=(0, math.inf), min_lift=(0, math.inf), seed=SEED_RANGE,
                      restarts=(1, math.inf), bootstrap=(0, math.inf),
-                     min_frequency=(0, 1), workers=(0, math.inf))
+                     min_frequency=(0, 1), workers=(0, math.inf),
+                     max_memory_mb=(0, math.inf))
         check_choices(self, input_kind=INPUT_KINDS, algorithm=GRAPH_ALGORITHMS,
                       backend=GRAPH_BACKENDS)
 

@@ -2,6 +2,11 @@
 generator's ``--cooccurrence audioset`` regime, from AudioSet's balanced training list.
 
 Usage: python bench/make_audioset_subset.py [--data ../shared/data] [--out PATH]
+       [--all-classes]
+
+``--all-classes`` keeps every one of AudioSet's 527 classes instead (rules 1-5 skipped),
+in the class index's order: AudioSet's own co-occurrence at full size, for
+``avili extract --synthetic --cooccurrence audioset --label-sets PATH``.
 
 Deterministic: the same two CSVs always give the same file. Class subset, by rule (all
 rates over the 22,160 clips of the balanced list; containment(A in B) = share of A's clips
@@ -32,8 +37,6 @@ import csv
 import io
 from collections import Counter
 from pathlib import Path
-
-import numpy as np
 
 from avili.data.cooccurrence import MIN_CLIPS, MIN_LIFT, cooccurring_pairs, load_label_sets
 
@@ -133,9 +136,12 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=ROOT / "avili" / "data" /
                         "audioset_cooccurrence.csv")
+    parser.add_argument("--all-classes", action="store_true",
+                        help="keep all 527 classes (rules 1-5 skipped)")
     args = parser.parse_args()
     names, clips = read_audioset(args.data)
-    subset = select_classes([{names[m] for m in mids} for _, mids in clips])
+    subset = (list(names.values()) if args.all_classes
+              else select_classes([{names[m] for m in mids} for _, mids in clips]))
     args.out.write_text(subset_csv(names, clips, subset), encoding="utf-8")
     report(args.out)
 

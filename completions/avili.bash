@@ -11,10 +11,10 @@ _avili_commands() {  # $1: a command path; REPLY: its subcommands
 _avili_options() {  # $1: a command path; REPLY: its options
     case $1 in
         'avili') REPLY="--debug --no-debug --version --install-completion --show-completion --help" ;;
-        'avili extract') REPLY="--out --synthetic --no-synthetic --from --videos --merge --num-classes --cooccurrence --clips --rules --absent-rate --audio-dim --visual-dim --planted-out --orthogonal-prototypes --random-prototypes --classes --class-names --val-fraction --test-fraction --chunk-rows --labels --audio-backbone --visual-backbone --audio-weights --visual-weights --fps --start --duration --keep-segments --no-keep-segments --batch-size --workers --shard --strict --no-strict --device --seed --quiet -q --overwrite --no-overwrite --json --config --help" ;;
+        'avili extract') REPLY="--out --synthetic --no-synthetic --from --videos --merge --num-classes --cooccurrence --label-sets --clips --rules --absent-rate --audio-dim --visual-dim --planted-out --orthogonal-prototypes --random-prototypes --classes --class-names --val-fraction --test-fraction --chunk-rows --labels --audio-backbone --visual-backbone --audio-weights --visual-weights --fps --start --duration --keep-segments --no-keep-segments --batch-size --workers --shard --strict --no-strict --device --seed --quiet -q --overwrite --no-overwrite --json --config --help" ;;
         'avili info') REPLY="--command --json --config --help" ;;
         'avili teach') REPLY="--data --out --soft-out --epochs --batch-size --lr --hidden --weight-decay --dropout --align-weight --mode --negatives --expected-positives --negative-weight --harvest-quantile --resume --max-memory --tensorboard --seed --device --amp --tf32 --no-tf32 --quiet -q --overwrite --no-overwrite --json --config --help" ;;
-        'avili infer-graph') REPLY="--out --format --csv --plot --lambda --restarts --bootstrap --min-frequency --workers --backend --algorithm --top-k --min-lift --input-kind --class-names --show --top --class --seed --quiet -q --overwrite --no-overwrite --json --config --help" ;;
+        'avili infer-graph') REPLY="--out --format --csv --plot --lambda --restarts --bootstrap --min-frequency --workers --max-memory --backend --algorithm --top-k --min-lift --input-kind --class-names --show --top --class --seed --quiet -q --overwrite --no-overwrite --json --config --help" ;;
         'avili distill') REPLY="--data --out --soft --graph --lir --lir-weight --graph-weight --pair-edge-weight --loss --mining --temperature --fnac-weight --fnac-warmup --cpsp-weight --tolerance --epochs --batch-size --lr --margin --embed-dim --hidden --weight-decay --dropout --resume --tensorboard --max-memory --gather --no-gather --seed --device --amp --tf32 --no-tf32 --quiet -q --overwrite --no-overwrite --json --config --help" ;;
         'avili eval') REPLY="--model --data --split --relevance --ci --map-variant --per-class --markdown --chunk --save-embeddings --seed --diagnose-graph --soft --tau --top-edges --plot --max-memory --device --quiet -q --overwrite --no-overwrite --json --config --help" ;;
         'avili demo') REPLY="--workdir --clips --epochs --seed --quiet -q --json --config --help" ;;
@@ -28,6 +28,7 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
     case $1 in
         'avili extract --out'|\
         'avili extract --from'|\
+        'avili extract --label-sets'|\
         'avili extract --planted-out'|\
         'avili extract --class-names'|\
         'avili extract --labels'|\
@@ -108,6 +109,7 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili infer-graph --bootstrap'|\
         'avili infer-graph --min-frequency'|\
         'avili infer-graph --workers'|\
+        'avili infer-graph --max-memory'|\
         'avili infer-graph --top-k'|\
         'avili infer-graph --min-lift'|\
         'avili infer-graph --class-names'|\
@@ -168,7 +170,7 @@ _avili_value() {  # $1: a command path and an option; REPLY: how its value compl
         'avili distill --amp') REPLY='choice off bf16 fp16' ;;
         'avili infer-graph --backend') REPLY='choice fast causal-learn' ;;
         'avili infer-graph --algorithm') REPLY='choice grasp boss' ;;
-        'avili infer-graph --input-kind') REPLY='choice auto probs logits' ;;
+        'avili infer-graph --input-kind') REPLY='choice auto probs probs-linear logits' ;;
         'avili distill --lir') REPLY='choice graded eliminate pull pair' ;;
         'avili distill --loss') REPLY='choice supcon triplet proxy-triplet infonce fnac cpsp' ;;
         'avili distill --mining') REPLY='choice hard semihard' ;;

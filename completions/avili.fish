@@ -15,6 +15,7 @@ function __avili_path --description 'The avili command being typed'
                 'avili extract --videos' \
                 'avili extract --num-classes' \
                 'avili extract --cooccurrence' \
+                'avili extract --label-sets' \
                 'avili extract --clips' \
                 'avili extract --rules' \
                 'avili extract --absent-rate' \
@@ -71,6 +72,7 @@ function __avili_path --description 'The avili command being typed'
                 'avili infer-graph --bootstrap' \
                 'avili infer-graph --min-frequency' \
                 'avili infer-graph --workers' \
+                'avili infer-graph --max-memory' \
                 'avili infer-graph --backend' \
                 'avili infer-graph --algorithm' \
                 'avili infer-graph --top-k' \
@@ -205,6 +207,7 @@ complete -c avili -n '__avili_at "avili extract"' -l videos -x -a '(__fish_compl
 complete -c avili -n '__avili_at "avili extract"' -l merge -d 'Join the dataset shards given as arguments.'
 complete -c avili -n '__avili_at "avili extract"' -l num-classes -x -d 'Number of classes (default 15; planted regime only).'
 complete -c avili -n '__avili_at "avili extract"' -l cooccurrence -x -a 'planted audioset' -d 'Where each clip\'s event set comes from: planted (random rules between classes) or audioset (one real AudioSet clip\'s label set over a shipped AudioSet class subset; the truth graph is the pairs that really co-occur).'
+complete -c avili -n '__avili_at "avili extract"' -l label-sets -r -F -d 'With --cooccurrence audioset: the label-set CSV to draw from, e.g. all 527 classes from \'python bench/make_audioset_subset.py --all-classes\' (default: the shipped subset).'
 complete -c avili -n '__avili_at "avili extract"' -l clips -x -d 'Number of clips.'
 complete -c avili -n '__avili_at "avili extract"' -l rules -x -d 'Planted cross-class links (default: one per class).'
 complete -c avili -n '__avili_at "avili extract"' -l absent-rate -x -d 'Share of clips whose annotated event is missing from one modality (off-screen sound, silent object).'
@@ -279,11 +282,12 @@ complete -c avili -n '__avili_at "avili infer-graph"' -l restarts -x -d 'Run see
 complete -c avili -n '__avili_at "avili infer-graph"' -l bootstrap -x -d 'Rerun on B resampled row sets; edge frequencies come from them.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l min-frequency -x -d 'Drop edges adjacent in fewer of the runs than this share.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l workers -x -d 'Parallel runs (0 = every core).'
+complete -c avili -n '__avili_at "avili infer-graph"' -l max-memory -x -d 'Memory for GRaSP\'s search trees in MB, all parallel runs together (0 = a quarter of RAM). Beyond it the trees are rebuilt as needed: slower, the same graph.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l backend -x -a 'fast causal-learn' -d 'fast (avili\'s own search: the same graphs as causal-learn, much faster) or causal-learn.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l algorithm -x -a 'grasp boss' -d 'grasp, or boss (best order score search: far faster at hundreds of nodes).'
 complete -c avili -n '__avili_at "avili infer-graph"' -l top-k -x -d 'Keep an edge only if it is among the k strongest of one of its nodes; 0 keeps all.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l min-lift -x -d 'Keep a co-occurrence edge only if the teacher sees its two events together at least this many times as often as chance (soft-label lift); 0 keeps all.'
-complete -c avili -n '__avili_at "avili infer-graph"' -l input-kind -x -a 'auto probs logits' -d 'probs are mapped to log-odds, logits (or label-space scores) used as they are; auto: probs when all values lie in [0, 1].'
+complete -c avili -n '__avili_at "avili infer-graph"' -l input-kind -x -a 'auto probs probs-linear logits' -d 'probs are mapped to log-odds, probs-linear searched as they are (sparser graphs from a confident teacher at hundreds of classes), logits (or label-space scores) used as they are; auto: probs when all values lie in [0, 1].'
 complete -c avili -n '__avili_at "avili infer-graph"' -l class-names -x -d 'Comma-separated class names for a bare file.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l show -r -F -d 'Print the strongest edges of an existing graph NPZ instead.'
 complete -c avili -n '__avili_at "avili infer-graph"' -l top -x -d 'Strongest edges to print.'

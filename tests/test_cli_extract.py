@@ -152,3 +152,26 @@ def test_synthetic_with_real_audioset_cooccurrence(tmp_path):
     bad = runner.invoke(app, [*real[:3], "bogus", "--out", str(tmp_path / "y.h5")])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
     assert "'bogus' is not one of" in bad.output and "'planted', 'audioset'" in bad.output
+
+
+def test_synthetic_draws_event_sets_from_a_label_set_file(tmp_path):
+    """--label-sets FILE: the file's classes and co-occurrences, recorded as an input."""
+    import h5py
+
+    rows = ["A;B"] * 25 + ["A"] * 5 + ["B"] * 5 + ["C"] * 100  # A, B: lift 3.75
+    sets = tmp_path / "sets.csv"
+    sets.write_text("# class,/m/a,A\n# class,/m/b,B\n# class,/m/c,C\nytid,labels\n"
+                    + "".join(f"y{i},{s}\n" for i, s in enumerate(rows)))
+    out = tmp_path / "d.h5"
+    ok(["extract", "--synthetic", "--cooccurrence", "audioset", "--label-sets", sets,
+        "--clips", 300, "--audio-dim", 8, "--visual-dim", 8, "--out", out,
+        "--planted-out", tmp_path / "truth.npz", "--quiet"])
+    with h5py.File(out) as f:
+        names = [n.decode() if isinstance(n, bytes) else n for n in f["class_names"][()]]
+        assert names == ["A", "B", "C"]
+        assert "sets.csv" in f.attrs["provenance"]
+    from avili.data.graphfile import class_pairs, load_graph
+
+    assert class_pairs(load_graph(tmp_path / "truth.npz")) == {frozenset((0, 1))}
+    fails(["extract", "--synthetic", "--label-sets", sets, "--out", tmp_path / "e.h5"],
+          "--label-sets belongs to --cooccurrence audioset")

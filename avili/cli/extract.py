@@ -42,6 +42,10 @@ def extract(
              "classes) or audioset (one real AudioSet clip's label set over a shipped "
              "AudioSet class subset; the truth graph is the pairs that really co-occur).",
         rich_help_panel=Syn)] = Cooccurrence(SyntheticConfig.cooccurrence),
+    label_sets: Annotated[Optional[Path], typer.Option(
+        help="With --cooccurrence audioset: the label-set CSV to draw from, e.g. all 527 "
+             "classes from 'python bench/make_audioset_subset.py --all-classes' (default: "
+             "the shipped subset).", rich_help_panel=Syn, show_default=False)] = None,
     clips: Annotated[int, typer.Option(help="Number of clips.", rich_help_panel=Syn)] = 4000,
     rules: Annotated[Optional[int], typer.Option(
         help="Planted cross-class links (default: one per class).", rich_help_panel=Syn)] = None,
@@ -137,6 +141,7 @@ def extract(
         _extract_synthetic(out, SyntheticConfig(
             classes=num_classes, clips=clips, audio_dim=audio_dim, visual_dim=visual_dim,
             rules=rules, cooccurrence=cooccurrence.value,
+            label_sets=str(label_sets) if label_sets else "",
             orthogonal_prototypes=orthogonal_prototypes, absent_rate=absent_rate,
             val_fraction=SyntheticConfig.val_fraction if val_fraction is None else val_fraction,
             test_fraction=test_fraction, seed=seed),
@@ -174,8 +179,9 @@ def extract(
 
 
 SOURCE_OPTIONS = {  # parameter names that only one source reads
-    "--synthetic": {"num_classes", "cooccurrence", "clips", "rules", "absent_rate", "audio_dim",
-                    "visual_dim", "planted_out", "orthogonal_prototypes", "test_fraction"},
+    "--synthetic": {"num_classes", "cooccurrence", "label_sets", "clips", "rules", "absent_rate",
+                    "audio_dim", "visual_dim", "planted_out", "orthogonal_prototypes",
+                    "test_fraction"},
     "--from": {"classes", "class_names", "chunk_rows"},
     "--videos": {"labels", "audio_backbone", "visual_backbone", "audio_weights",
                  "visual_weights", "fps", "start", "duration", "keep_segments", "batch_size",

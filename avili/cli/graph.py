@@ -35,6 +35,9 @@ def infer_graph(
     min_frequency: Annotated[float, typer.Option(help="Drop edges adjacent in fewer of the "
                                                       "runs than this share.")] = 0.0,
     workers: Annotated[int, typer.Option(help="Parallel runs (0 = every core).")] = 0,
+    max_memory: Annotated[float, typer.Option(help="Memory for GRaSP's search trees in MB, "
+                          "all parallel runs together (0 = a quarter of RAM). Beyond it the "
+                          "trees are rebuilt as needed: slower, the same graph.")] = 0.0,
     backend: Annotated[GraphBackend, typer.Option(help="fast (avili's own search: the same "
                        "graphs as causal-learn, much faster) or causal-learn.")
                        ] = GraphBackend(GraphConfig.backend),
@@ -47,8 +50,10 @@ def infer_graph(
                         "teacher sees its two events together at least this many times as "
                         "often as chance (soft-label lift); 0 keeps all.")
                         ] = GraphConfig.min_lift,
-    input_kind: Annotated[InputKind, typer.Option(help="probs are mapped to log-odds, logits "
-                          "(or label-space scores) used as they are; auto: probs when all "
+    input_kind: Annotated[InputKind, typer.Option(help="probs are mapped to log-odds, "
+                          "probs-linear searched as they are (sparser graphs from a "
+                          "confident teacher at hundreds of classes), logits (or "
+                          "label-space scores) used as they are; auto: probs when all "
                           "values lie in [0, 1].")] = InputKind.auto,
     class_names: Annotated[Optional[str], typer.Option(help="Comma-separated class names for "
                                                            "a bare file.")] = None,
@@ -96,7 +101,7 @@ def infer_graph(
                       input_kind=input_kind.value,
                       restarts=restarts, bootstrap=bootstrap, min_frequency=min_frequency,
                       workers=workers, backend=backend.value, algorithm=algorithm.value,
-                      seed=seed)
+                      max_memory_mb=max_memory, seed=seed)
     _outputs(overwrite, *output_paths(target, check_formats(formats or [])).values(), csv, plot)
     s = api.infer_graph(soft, cfg, target, csv, names, formats or ["npz"], plot,
                         _progress(quiet))

@@ -122,18 +122,15 @@ def cooccurring_pairs(member: np.ndarray, min_clips: int = MIN_CLIPS,
                       min_lift: float = MIN_LIFT) -> list[CoPair]:
     """The class pairs of (N, C) bool label sets found together in at least ``min_clips``
     clips with lift above ``min_lift``, sorted by (i, j)."""
-    m = np.asarray(member, dtype=np.int64)
+    m = np.asarray(member, dtype=np.float64)  # BLAS; counts stay exact below 2**53
     n, count = m.shape[0], m.T @ m
-    single = np.diag(count).astype(float)
-    pairs = []
-    for i, j in zip(*np.triu_indices(m.shape[1], 1)):
-        together = int(count[i, j])
-        if together < min_clips:
-            continue
+    single = np.diag(count)
+    i, j = np.triu_indices(m.shape[1], 1)
+    together = count[i, j]
+    with np.errstate(invalid="ignore", divide="ignore"):
         lift = together * n / (single[i] * single[j])
-        if lift > min_lift:
-            pairs.append(CoPair(int(i), int(j), together, float(lift)))
-    return pairs
+    keep = np.flatnonzero((together >= min_clips) & (lift > min_lift))
+    return [CoPair(int(i[k]), int(j[k]), int(together[k]), float(lift[k])) for k in keep]
 
 
 def cooccurrence_graph(pairs: list[CoPair], member: np.ndarray, class_names: list[str]

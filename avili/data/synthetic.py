@@ -243,7 +243,10 @@ def plan(cfg: SyntheticConfig) -> Plan:
     if cfg.cooccurrence not in COOCCURRENCE:
         raise AviliError(f"unknown co-occurrence source {cfg.cooccurrence!r}; choose one of "
                          f"{', '.join(COOCCURRENCE)}")
-    sets = real.load_label_sets() if cfg.cooccurrence == "audioset" else None
+    if cfg.label_sets and cfg.cooccurrence != "audioset":
+        raise AviliError("--label-sets belongs to --cooccurrence audioset")
+    sets = (real.load_label_sets(cfg.label_sets or None) if cfg.cooccurrence == "audioset"
+            else None)
     if sets is not None:  # the real subset fixes the classes; nothing is planted
         cfg = replace(cfg, classes=len(sets.class_names), rules=0)
     if cfg.classes < 2 or cfg.clips < 10 * cfg.classes:

@@ -7,16 +7,19 @@ is CPython's: MT19937 from a ``random.Random`` state, ``_randbelow`` by rejectio
 ``getrandbits(k)``, and ``shuffle`` drawing from the last index down, so the search takes
 the same draws as causal-learn's ``grasp()``.
 
-The trees of all vertices live in one forest of parallel lists indexed by node id; node
-``v`` (< p) is the root of vertex v's tree. A forest is the tuple ``F``::
+The trees of all vertices live in one forest of preallocated arrays indexed by node id;
+node ``v`` (< p) is the root of vertex v's tree. A forest is the tuple ``F``::
 
-    (up, taken, score, best, grown, shrunk, adds, ascores, children, remove, rs, ds, cols)
+    (ints, scores, pool, count, rs, ds, cols)
 
-with, per node: its parent node (-1 at a root), the index of its add among the parent's
-adds, its score, its score after the shrink, whether its adds and its shrink are known,
-its improving adds best first with their scores and child ids (-1: not yet made), the
-parents its shrink drops, and, where it has adds, its residual state (r, d, col): col is
-the Cholesky row its own add appended (empty at a root).
+with, per node (a row of ``ints`` and ``scores``): its parent node (-1 at a root), the
+index of its add among the parent's adds, its score, its score after the shrink, whether
+its adds and its shrink are known, its improving adds best first with their scores and
+child ids (-1: not yet made) and the parents its shrink drops (slices of ``pool``), and,
+where it has adds, its residual state (r, d, col: rows of ``rs``, ``ds``, ``cols``): col
+is the Cholesky row its own add appended. The trees are a cache: when any part of the
+forest is full, :func:`trace` empties it (:func:`clear`) and rebuilds what it needs, so
+memory stays within the room given and the result does not change.
 """
 
 from __future__ import annotations
@@ -141,22 +144,37 @@ def bic_shrink(cov, v, idx, score, K):
 
 # the forest's int fields, one row per node; and its counters
 UP, TAKEN, GROWN, SHRUNK, ADDS_AT, ADDS_N, REMOVE_AT, REMOVE_N, STATE = range(9)
-NODES, POOL, REMOVED, STATES, OVERFLOW = range(5)
+NODES, POOL, REMOVED, STATES, OVERFLOW, CLEARS, STATE_CAP, ROOTS, RECLAIM = range(9)
 
 
 @njit(**JIT)
-def new_forest(cov, root_scores, node_cap, pool_cap):
+def new_forest(cov, root_scores, node_cap, pool_cap, state_cap, reclaim):
     """A forest holding the p roots, scored ``root_scores`` (p,), with room for
-    ``node_cap`` nodes and ``pool_cap`` adds (and removals); see the module docstring."""
+    ``node_cap`` nodes, ``pool_cap`` adds (and removals) and ``state_cap`` residual states;
+    see the module docstring. When full, :func:`trace` empties it if ``reclaim``, else
+    stops with the overflow flag set."""
     p = cov.shape[0]
-    ints = np.zeros((node_cap, 9), np.int64)
-    ints[:p, UP] = ints[:p, STATE] = -1
-    scores = np.zeros((node_cap, 2))  # score, best
+    ints = np.empty((node_cap, 9), np.int64)
+    scores = np.empty((node_cap, 2))  # score, best
     scores[:p, 0] = scores[:p, 1] = root_scores
-    pool = (np.zeros(pool_cap, np.int64), np.zeros(pool_cap), np.zeros(pool_cap, np.int64),
-            np.zeros(pool_cap, np.int64))  # adds, their scores, children; removals
-    states = [np.empty(0) for _ in range(0)]
-    return (ints, scores, pool, np.array([p, 0, 0, 0, 0]), states, states[:], states[:])
+    pool = (np.empty(pool_cap, np.int64), np.empty(pool_cap), np.empty(pool_cap, np.int64),
+            np.empty(pool_cap, np.int64))  # adds, their scores, children; removals
+    F = (ints, scores, pool, np.array([p, 0, 0, 0, 0, 0, state_cap, p, reclaim]),
+         np.empty((state_cap, p)), np.empty((state_cap, p)), np.empty((state_cap, p)))
+    clear(F)
+    return F
+
+
+@njit(**JIT)
+def clear(F):
+    """Empty the forest back to its p ungrown roots. The trees are a cache: a trace
+    rebuilds what it needs from the roots, to the same parent set and score."""
+    ints, count = F[0], F[3]
+    p = count[ROOTS]
+    ints[:p] = 0
+    ints[:p, UP] = ints[:p, STATE] = -1
+    count[NODES], count[POOL], count[REMOVED], count[STATES] = p, 0, 0, 0
+    count[OVERFLOW] = 0
 
 
 @njit(**JIT)
@@ -167,6 +185,7 @@ def _new_node(F, u, taken, score):
         count[OVERFLOW] = 1
         return -1
     count[NODES] += 1
+    ints[node] = 0
     ints[node, UP], ints[node, TAKEN], ints[node, STATE] = u, taken, -1
     F[1][node, 0] = F[1][node, 1] = score
     return node
@@ -214,7 +233,7 @@ def _keep(F, node, hits, vals, r, d, col):
     """Store ``node``'s improving adds ``hits`` with scores ``vals``, best first."""
     ints, count, pool = F[0], F[3], F[2]
     h, at = hits.size, count[POOL]
-    if at + h > pool[0].size:
+    if at + h > pool[0].size or (h and count[STATES] >= count[STATE_CAP]):
         count[OVERFLOW] = 1
         return
     rank = np.argsort(-vals, kind="mergesort")  # stable: ties keep index order
@@ -223,11 +242,11 @@ def _keep(F, node, hits, vals, r, d, col):
     ints[node, ADDS_AT], ints[node, ADDS_N], ints[node, GROWN] = at, h, 1
     count[POOL] += h
     if h:
-        ints[node, STATE] = count[STATES]
+        at = ints[node, STATE] = count[STATES]
         count[STATES] += 1
-        F[4].append(r)
-        F[5].append(d)
-        F[6].append(col)
+        F[4][at], F[5][at] = r, d
+        if col.size:  # a root's is empty, and never read
+            F[6][at] = col
 
 
 @njit(**JIT)
@@ -284,7 +303,22 @@ def _first_in_prefix(adds, at, n, pos, k):
 def trace(F, v, pos, k, out, cov, K, scratch):
     """Best parent set of ``v`` among the vertices at positions < ``k`` (``pos[a]`` is
     a's position), written to ``out[:count]`` in causal-learn's order; returns
-    (score, count). On overflow of the forest it stops early and sets its flag."""
+    (score, count). When the forest fills up, a reclaiming forest is emptied
+    (:func:`clear`) and the trace rerun: same result, memory bounded by the room. The
+    overflow flag stays set when the forest does not reclaim, or when the trace does not
+    fit even an empty one."""
+    fresh = False
+    while True:
+        score, cnt = _trace(F, v, pos, k, out, cov, K, scratch)
+        if F[3][OVERFLOW] == 0 or fresh or F[3][RECLAIM] == 0:
+            return score, cnt
+        clear(F)
+        F[3][CLEARS] += 1
+        fresh = True
+
+
+@njit(**JIT)
+def _trace(F, v, pos, k, out, cov, K, scratch):
     ints, adds, children = F[0], F[2][0], F[2][2]
     node, cnt = v, 0
     while F[3][OVERFLOW] == 0:

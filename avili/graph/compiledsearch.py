@@ -19,8 +19,8 @@ import numpy as np
 from numba import njit, types
 from numba.typed import List
 
-from avili.graph.compiled import (ADDS_AT, ADDS_N, GROWN, INLINE, JIT, OVERFLOW, REMOVE_AT,
-                                  REMOVE_N, SHRUNK, new_forest, shuffle, trace)
+from avili.graph.compiled import (ADDS_AT, ADDS_N, CLEARS, GROWN, INLINE, JIT, OVERFLOW,
+                                  REMOVE_AT, REMOVE_N, SHRUNK, new_forest, shuffle, trace)
 
 
 @njit(**JIT)
@@ -247,7 +247,7 @@ def dfs(S, F, depth, history, model):
         saves[level] = _save(S, i, js[level])
         _tuck(S, i, js[level], scratch)
         bump = _update(S, F, i, js[level], cov, K, scratch)
-        if F[3][OVERFLOW]:  # the caller reruns with more room
+        if F[3][OVERFLOW]:  # one trace does not fit: the caller reports it
             return False
         if bump > 1e-6:
             return True
@@ -265,7 +265,8 @@ def dfs(S, F, depth, history, model):
 
 
 @njit(**JIT)
-def _grasp_search(order, cov, K, root_scores, mt, depth, history, node_cap, pool_cap):
+def _grasp_search(order, cov, K, root_scores, mt, depth, history, node_cap, pool_cap,
+                  state_cap, reclaim):
     p = order.size
     pos = np.empty(p, np.int64)
     pos[order] = np.arange(p)
@@ -274,56 +275,55 @@ def _grasp_search(order, cov, K, root_scores, mt, depth, history, node_cap, pool
          np.arange(p), np.array([p]), np.full(levels, -1), np.zeros(levels, np.int64),
          np.zeros((levels, p), np.int64), np.zeros(levels, np.int64))
     scratch = (np.zeros(p, np.int64), np.zeros(1, np.int64), mt)
-    F = new_forest(cov, root_scores, node_cap, pool_cap)
+    F = new_forest(cov, root_scores, node_cap, pool_cap, state_cap, reclaim)
     for k in range(p):
         y = order[k]
         S[4][y], S[3][y] = trace(F, y, pos, k, S[2][y], cov, K, scratch)
     while F[3][OVERFLOW] == 0 and dfs(S, F, depth - 1, history, (cov, K, scratch)):
         history.clear()  # each pass starts afresh, as causal-learn's does
-    return order, S[2], S[3], F[3][OVERFLOW] == 0
+    return order, S[2], S[3], F[3][OVERFLOW] == 0, F[3][CLEARS]
 
 
-# bytes of tree storage per node of room, at least: its ints and scores (9 x 8 + 2 x 8) and
-# four pool slots of 8 x 4 bytes (its parent-set arrays come on top: dense inputs can
-# exhaust memory before this bound; that ends as the one-line out-of-memory error)
-NODE_BYTES = 9 * 8 + 2 * 8 + 4 * 4 * 8
+# bytes of tree storage: a node's ints and scores (9 x 8 + 2 x 8); a pool slot (an add, its
+# score and child, a removal: 4 x 8); a residual state of p variables (3 x p x 8)
+NODE_BYTES, SLOT_BYTES = 9 * 8 + 2 * 8, 4 * 8
 
 
-def tree_memory_limit() -> int:
-    """Bytes the search trees may take: half of physical memory."""
-    from avili.data.lazy import physical_memory
+def forest_room(p: int, budget: int) -> tuple[int, int, int]:
+    """(nodes, pool slots, states) of room for the trees of p variables in ``budget``
+    bytes: a fifth to the nodes, two fifths each to the pool and the residual states;
+    never less than one trace can need (a path of p adds of p slots each), so any budget
+    finishes."""
+    nodes = max(budget // 5 // NODE_BYTES, 2 * p + 2)
+    slots = max(2 * budget // 5 // SLOT_BYTES, p * p + p)
+    states = max(2 * budget // 5 // (24 * p), p + 1)
+    return nodes, slots, states
 
-    return physical_memory() // 2
 
-
-def check_room(node_cap: int, p: int) -> None:
-    """Refuse, with one line, trees of ``node_cap`` nodes that would not fit in memory
-    (dense inputs make the grow-shrink trees explode): better than being killed."""
-    need = NODE_BYTES * node_cap
-    if need > tree_memory_limit():
-        from avili.errors import AviliError
-
-        raise AviliError(f"GRaSP on {p} variables needs more than {need / 2**30:.1f} GB of "
-                         f"search trees (half this machine's memory is "
-                         f"{tree_memory_limit() / 2**30:.1f} GB): the inputs are too densely "
-                         "dependent for the exact search at this size; use fewer classes")
+def first_room(p: int) -> tuple[int, int, int]:
+    """(nodes, pool slots, states) the trees of p variables start with."""
+    return 64 * p + 4096, 4 * (64 * p + 4096), 8 * p + 64
 
 
 def grasp_search(order: np.ndarray, cov: np.ndarray, consts: np.ndarray,
                  root_scores: np.ndarray, mt: np.ndarray, depth: int,
-                 node_cap: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 budget: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """GRaSP from the shuffled ``order`` (p,) int64 with the random state ``mt`` (625,)
     int64 (:func:`avili.graph.compiled.mt_state`); ``cov`` (p, p), ``consts`` (-0.5 n,
     lambda, log n), ``root_scores`` (p,) the scores of empty parent sets. Returns
-    (order, par, npar): the final order, and each v's parents ``par[v, :npar[v]]``.
-    The trees live in arrays of fixed size; when they fill up, the search is rerun from
-    the start with four times the room (same inputs, same result); ``node_cap`` sets the
-    first room, in nodes."""
-    node_cap = node_cap or 64 * order.size + 4096
+    (order, par, npar, clears): the final order, each v's parents ``par[v, :npar[v]]``,
+    and how often the trees were emptied to stay within ``budget`` bytes.
+
+    The trees start small; when they fill up, the search is rerun from the start with
+    four times the room (same inputs, same result), up to the budget's room
+    (:func:`forest_room`), where they are emptied and rebuilt as needed instead."""
+    p = order.size
+    cap = forest_room(p, budget)
+    room = tuple(min(want, most) for want, most in zip(first_room(p), cap))
     while True:
-        check_room(node_cap, order.size)
         out = _grasp_search(order.copy(), cov, consts, root_scores, mt.copy(), depth,
-                            List.empty_list(types.int64[::1]), node_cap, 4 * node_cap)
+                            List.empty_list(types.int64[::1]), *room, room == cap)
         if out[3]:
-            return out[:3]
-        node_cap *= 4
+            return out[0], out[1], out[2], out[4]
+        assert room != cap, "forest_room leaves room for any one trace"
+        room = tuple(min(4 * have, most) for have, most in zip(room, cap))

@@ -247,6 +247,15 @@ def _compiled():
     return compiledsearch
 
 
+def tree_budget(budget_mb: float = 0.0) -> int:
+    """Bytes the search trees may take: ``budget_mb`` MB, or a quarter of physical
+    memory when 0. Beyond it, the trees are emptied and rebuilt as needed (slower, same
+    graph)."""
+    from avili.data.lazy import physical_memory
+
+    return int(budget_mb * 2**20) if budget_mb > 0 else physical_memory() // 4
+
+
 def _search_python(scorer: BicScore, p: int, depth: int, rng: random.Random
                    ) -> tuple[list[int], list[list[int]]]:
     search = _Search(scorer, p, rng)
@@ -255,16 +264,17 @@ def _search_python(scorer: BicScore, p: int, depth: int, rng: random.Random
     return search.order, search.parents
 
 
-def _search_compiled(kernels, scorer: BicScore, p: int, depth: int, rng: random.Random
-                     ) -> tuple[np.ndarray, list[np.ndarray]]:
+def _search_compiled(kernels, scorer: BicScore, p: int, depth: int, rng: random.Random,
+                     budget: int | None) -> tuple[np.ndarray, list[np.ndarray]]:
     from avili.graph.compiled import mt_state
 
     order = list(range(p))
     rng.shuffle(order)
     consts = np.array([-0.5 * scorer.n, scorer.lambda_value, scorer.log_n])
     roots = np.array([scorer.empty(v) for v in range(p)])
-    order, par, npar = kernels.grasp_search(np.array(order, dtype=np.int64), scorer.cov,
-                                            consts, roots, mt_state(rng), depth)
+    order, par, npar, _ = kernels.grasp_search(np.array(order, dtype=np.int64), scorer.cov,
+                                               consts, roots, mt_state(rng), depth,
+                                               tree_budget() if budget is None else budget)
     return order, [par[v, :npar[v]] for v in range(p)]
 
 
@@ -281,12 +291,15 @@ def _to_cpdag(kernels, parents: list, order) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fast_grasp(data: np.ndarray, lambda_value: float = 2.0, depth: int = 3, seed: int = 0,
-               *, compiled: bool = True) -> tuple[np.ndarray, np.ndarray]:
+               *, compiled: bool = True, budget: int | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
     """GRaSP with the BIC score on ``data`` (N, p), identical to
     :func:`avili.graph.discovery.run_grasp` with the same arguments.
 
     ``compiled``: run the numba search (:mod:`avili.graph.compiledsearch`) when numba is
     installed; False, or no numba, runs the Python one. Both give the same graph.
+    ``budget``: bytes the compiled search's trees may hold (default: a quarter of
+    memory); beyond it they are emptied and rebuilt, to the same graph.
     Returns ``directed`` (p, p) bool, ``directed[i, j]`` meaning i -> j, and
     ``undirected`` (p, p) bool, symmetric, for CPDAG edges i --- j.
     """
@@ -297,5 +310,5 @@ def fast_grasp(data: np.ndarray, lambda_value: float = 2.0, depth: int = 3, seed
     if kernels is None:
         order, parents = _search_python(scorer, p, depth, rng)
     else:
-        order, parents = _search_compiled(kernels, scorer, p, depth, rng)
+        order, parents = _search_compiled(kernels, scorer, p, depth, rng, budget)
     return _to_cpdag(kernels, parents, order)

@@ -32,8 +32,8 @@ class BicScore:
     """BIC local scores of the columns of ``data`` (n, p), covariance computed once."""
 
     def __init__(self, data: np.ndarray, lambda_value: float):
-        data = np.array(data, dtype=np.float64, order="C")  # causal-learn's copy, and so
-        self.cov = np.cov(data.T, ddof=0)  # its BLAS path: the same covariance, bit for bit
+        data = np.asarray(data, dtype=np.float64, order="C")  # causal-learn's layout, and
+        self.cov = np.cov(data.T, ddof=0)  # so its BLAS path: the same covariance, bit for bit
         self.n = data.shape[0]
         self.lambda_value = lambda_value
         self.log_n = np.log(self.n)

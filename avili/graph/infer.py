@@ -7,6 +7,7 @@ edge strengths and signs (:mod:`avili.graph.discovery`), then pruning.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ from avili.errors import AviliError
 from avili.graph.discovery import (edge_coefficients, edge_signs, keep_top_k, run_boss,
                                    run_grasp)
 from avili.graph.fastboss import fast_boss
-from avili.graph.fastgrasp import fast_grasp
+from avili.graph.fastgrasp import fast_grasp, tree_budget
 from avili.data.graphfile import Graph
 from avili.graph.inputs import prepare
 from avili.graph.stability import RunSet, bootstrap_rows, run_many
@@ -49,10 +50,13 @@ def infer_graph(soft: SoftLabels, cfg: GraphConfig, progress: Progress | None = 
     sign. Edges below ``cfg.min_frequency`` are dropped, then ``cfg.top_k`` prunes as in
     :func:`keep_top_k`. ``progress`` counts the finished runs of each study.
     """
-    search = search_backend(cfg.algorithm, cfg.backend)
     prepared = prepare(soft, cfg)
-    data = prepared.data[:, prepared.used]
+    data = prepared.data
+    if prepared.used.size < data.shape[1]:
+        data = data[:, prepared.used]
     seeds = [cfg.seed + r for r in range(cfg.restarts)]
+    search = _bounded(search_backend(cfg.algorithm, cfg.backend), cfg,
+                      max(cfg.restarts, cfg.bootstrap))
     restarts = run_many(data, search, cfg.lambda_value, cfg.depth, seeds,
                         [None] * len(seeds), cfg.workers, progress, "restarts")
     best = int(np.argmax(restarts.scores))
@@ -75,6 +79,17 @@ def infer_graph(soft: SoftLabels, cfg: GraphConfig, progress: Progress | None = 
                         and cfg.min_lift > 0,
                         "stability": _stability_record(restarts, study, best, cfg)}
     return graph
+
+
+def _bounded(search: Any, cfg: GraphConfig, runs: int) -> Any:
+    """The fast GRaSP search with its share of ``cfg.max_memory_mb`` for its trees, when
+    ``runs`` run at once on ``cfg.workers``; other searches as they are."""
+    if search is not fast_grasp:
+        return search
+    from avili.graph.stability import workers
+
+    return partial(fast_grasp, budget=tree_budget(cfg.max_memory_mb)
+                   // min(workers(cfg.workers), runs))
 
 
 def _expand(matrix: np.ndarray, used: np.ndarray, p: int) -> np.ndarray:

@@ -57,18 +57,24 @@ def test_compiled_matches_python_search_at_other_depths(depth):
                       fast_grasp(data, 2.0, depth, 3, compiled=False))
 
 
-def test_full_forest_reruns_with_more_room():
-    """A forest too small for the search fills up, and the rerun finds the same graph."""
+def _search(data, budget):
     from avili.graph.compiledsearch import grasp_search
     from avili.graph.fastscore import BicScore
 
-    scorer = BicScore(linear_gaussian(30, 1500, 1)[0], 2.0)
+    scorer = BicScore(data, 2.0)
+    p = data.shape[1]
     consts = np.array([-0.5 * scorer.n, scorer.lambda_value, scorer.log_n])
-    roots = np.array([scorer.empty(v) for v in range(30)])
+    roots = np.array([scorer.empty(v) for v in range(p)])
     mt = np.array(random.Random(1).getstate()[1], dtype=np.int64)
-    runs = [grasp_search(np.arange(30), scorer.cov, consts, roots, mt, 3, node_cap=cap)
-            for cap in (31, None)]
-    for a, b in zip(*runs):
+    return grasp_search(np.arange(p), scorer.cov, consts, roots, mt, 3, budget)
+
+
+def test_trees_emptied_to_stay_in_budget_give_the_same_graph():
+    """Trees over their byte budget are emptied and rebuilt: same order and parents."""
+    data = linear_gaussian(30, 1500, 1)[0]
+    small, roomy = _search(data, 20_000), _search(data, 1 << 26)
+    assert small[3] > 10 and roomy[3] == 0  # emptied many times, and never
+    for a, b in zip(small[:3], roomy[:3]):
         np.testing.assert_array_equal(a, b)
 
 
@@ -91,15 +97,22 @@ def test_compiled_dag_to_cpdag_matches_python(seed):
     assert_same_graph(compiled_cpdag(dag, order), dag_to_cpdag(dag, order))
 
 
-def test_trees_too_large_for_memory_are_refused_in_one_line(monkeypatch):
-    from avili.errors import AviliError
+def test_trees_that_fill_up_rerun_with_more_room_to_the_same_graph(monkeypatch):
     from avili.graph import compiledsearch
-    from avili.graph.fastgrasp import fast_grasp
-    from avili.graph.simulate import linear_gaussian
 
-    compiledsearch.check_room(1000, 30)  # 1000 nodes of room fit anywhere
-    monkeypatch.setattr(compiledsearch, "tree_memory_limit", lambda: 1 << 20)
-    data = linear_gaussian(12, 300, 0)[0]
-    with pytest.raises(AviliError, match=r"GRaSP on 12 variables needs more than 0\.0 GB of "
-                                         r"search trees .* use fewer classes"):
-        fast_grasp(data, 2.0, 3, 0)
+    data = linear_gaussian(30, 1500, 1)[0]
+    roomy = _search(data, 1 << 26)
+    monkeypatch.setattr(compiledsearch, "first_room", lambda p: (p + 1, 4, 1))
+    small = _search(data, 1 << 26)
+    assert small[3] == 0  # grown, never emptied
+    for a, b in zip(small[:3], roomy[:3]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_any_budget_finishes_with_the_same_graph():
+    """The room never drops below what one trace needs: a 1-byte budget still works."""
+    data = linear_gaussian(30, 1500, 1)[0]
+    tiny, roomy = _search(data, 1), _search(data, 1 << 26)
+    assert tiny[3] > roomy[3]
+    for a, b in zip(tiny[:3], roomy[:3]):
+        np.testing.assert_array_equal(a, b)

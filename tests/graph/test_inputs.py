@@ -39,3 +39,41 @@ def test_all_constant_is_an_error():
     soft.visual[:, 1] = 0.5
     with pytest.raises(ValueError, match="3 of 4 soft-label columns are constant"):
         infer_graph(soft, GraphConfig())
+
+
+def test_log_odds_and_correlation_match_the_plain_expressions():
+    """The low-memory transforms give the values of the plain ones, bit for bit (log-odds)
+    and to rounding (the chunked correlation)."""
+    from avili.graph.inputs import LOGIT_EPS, _correlation, _log_odds
+
+    probs = np.random.default_rng(0).random((20_000, 6))
+    probs[:5] = [0.0, 1.0, 1e-9, 1 - 1e-9, 0.5, 0.25]
+    clipped = np.clip(probs, LOGIT_EPS, 1 - LOGIT_EPS)
+    np.testing.assert_array_equal(_log_odds(probs), np.log(clipped / (1 - clipped)))
+    used = np.array([0, 2, 3, 5])
+    np.testing.assert_allclose(_correlation(probs, used, chunk=4096),
+                               np.corrcoef(probs[:, used], rowvar=False), atol=1e-12)
+
+
+def test_a_tiny_tree_budget_gives_the_same_graph():
+    """--max-memory bounds GRaSP's trees; they are rebuilt as needed, to the same graph."""
+    soft = soft_from(linear_gaussian(24, 1500, 3)[0])
+    roomy = infer_graph(soft, GraphConfig(lambda_value=2.0, min_lift=0))
+    tiny = infer_graph(soft, GraphConfig(lambda_value=2.0, min_lift=0, max_memory_mb=0.01))
+    assert roomy.edges() and tiny.edges() == roomy.edges()
+    np.testing.assert_array_equal(tiny.weight, roomy.weight)
+
+
+def test_probs_linear_searches_probabilities_as_they_are_with_the_lift_filter():
+    from avili.errors import AviliError
+    from avili.graph.inputs import prepare
+
+    soft = soft_from(linear_gaussian(6, 400, 1)[0])
+    linear = prepare(soft, GraphConfig(input_kind="probs-linear"))
+    np.testing.assert_array_equal(linear.data, np.column_stack([soft.audio, soft.visual]))
+    assert linear.record["transform"] == "none" and linear.lift is not None
+    logit = prepare(soft, GraphConfig(input_kind="probs"))
+    np.testing.assert_array_equal(linear.lift, logit.lift)
+    soft.audio[0, 0] = 1.5
+    with pytest.raises(AviliError, match=r"--input-kind probs-linear needs values in \[0, 1\]"):
+        prepare(soft, GraphConfig(input_kind="probs-linear"))

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
+
+from avili.checks import (  # noqa: F401 (re-exported: the checks were defined here)
+    OPTION_NAMES, POSITIVE, SEED_RANGE, check_choices, check_fields, check_fraction_sum,
+    check_range, option_name)
 
 SPLITS = ("train", "val", "test")
 GRAPH_FORMATS = ("npz", "json", "csv", "dot", "graphml")
@@ -28,63 +32,6 @@ RELEVANCE = ("label", "events", "harvested")
 MAP_VARIANTS = ("standard", "cumulative")
 DEVICES = ("auto", "cpu", "cuda")
 AMP_MODES = ("off", "bf16", "fp16")  # --amp; CUDA only (avili/train/precision.py)
-
-
-POSITIVE = 1e-12  # the lower bound of a quantity that must be > 0
-
-
-def check_range(option: str, values: float | Iterable[float], low: float,
-                high: float = math.inf, keyword: str | None = None) -> None:
-    """Refuse a value (or any of several) that is not finite or lies outside
-    [low, high], naming the CLI option and, when given, the Python ``keyword`` (the
-    config field) it sets, so the message reads right from either side."""
-    from avili.errors import AviliError
-
-    for value in ([values] if isinstance(values, (int, float)) else values):
-        if not (math.isfinite(value) and low <= value <= high):
-            above = "> 0" if low == POSITIVE else f">= {low:g}"
-            bounds = above if high == math.inf else f"{above} and <= {high:g}" if isinstance(
-                high, float) else f"{above} and <= {high}"
-            python = f" (Python: {keyword}=)" if keyword else ""
-            raise AviliError(f"{option} must be a finite number {bounds}; got {value!r}{python}")
-
-
-SEED_RANGE = (0, 2**63 - 1)
-OPTION_NAMES = {"lambda_value": "--lambda", "max_memory_mb": "--max-memory"}
-
-
-def check_fraction_sum(val: float, test: float) -> None:
-    """Val and test shares must leave clips to train on."""
-    if val + test >= 1:
-        from avili.errors import AviliError
-
-        raise AviliError(f"--val-fraction {val:g} and --test-fraction {test:g} leave no "
-                         f"clips to train on; their sum must be below 1")
-
-
-def option_name(field: str) -> str:
-    """The CLI option that sets config ``field``: ``--max-memory`` for ``max_memory_mb``."""
-    return OPTION_NAMES.get(field, "--" + field.replace("_", "-"))
-
-
-def check_choices(cfg: Any, **allowed: tuple[str, ...]) -> None:
-    """Refuse a field of ``cfg`` whose value is not one of its ``allowed`` values, naming
-    the CLI option and the Python keyword."""
-    for name, values in allowed.items():
-        value = getattr(cfg, name)
-        if value not in values:
-            from avili.errors import AviliError
-
-            option = option_name(name)
-            raise AviliError(f"unknown {option} {value!r}; expected one of "
-                             f"{', '.join(values)} (Python: {name}=)")
-
-
-def check_fields(cfg: Any, **bounds: tuple[float, float]) -> None:
-    """:func:`check_range` for each named field of ``cfg``, naming its CLI option."""
-    for name, (low, high) in bounds.items():
-        option = option_name(name)
-        check_range(option, getattr(cfg, name), low, high, name)
 
 
 TRAINING_BOUNDS = {"epochs": (1, math.inf), "batch_size": (2, math.inf),

@@ -15,6 +15,8 @@ object (a restore makes a new one); each active dfs level keeps the object it lo
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from numba import njit, types
 from numba.typed import List
@@ -223,7 +225,7 @@ def _enter(level, frames, mt):
 def dfs(S, F, depth, history, model):
     """One pass of causal-learn's recursive ``dfs``, as a loop over explicit frames
     (numba cannot cache recursion); True when a tuck improved the score. ``model`` =
-    (cov, K, scratch), scratch[2] the random state."""
+    (cov, K, scratch), scratch[2] the random state, scratch[3][0] set: stop now."""
     cov, K, scratch = model
     levels, p = S[7].size, S[0].size
     frames = (np.zeros((levels, p), np.int64), np.zeros(levels, np.int64),
@@ -233,7 +235,7 @@ def dfs(S, F, depth, history, model):
     js = np.zeros(levels, np.int64)
     level = 0
     _enter(0, frames, scratch[2])
-    while True:
+    while scratch[3][0] == 0:
         x = _next_x(S, level, frames, history, model)
         if x < 0:  # this level's pass found nothing: back to the tuck that led here
             if level == 0:
@@ -265,8 +267,10 @@ def dfs(S, F, depth, history, model):
 
 
 @njit(**JIT)
-def _grasp_search(order, cov, K, root_scores, mt, depth, history, node_cap, pool_cap,
-                  state_cap, reclaim):
+def _start(order, cov, K, root_scores, mt, stop, depth, node_cap, pool_cap, state_cap,
+           reclaim):
+    """The search's state (S, F, scratch) after the first trace of every vertex (or
+    sooner, once ``stop[0]`` is set)."""
     p = order.size
     pos = np.empty(p, np.int64)
     pos[order] = np.arange(p)
@@ -274,14 +278,56 @@ def _grasp_search(order, cov, K, root_scores, mt, depth, history, node_cap, pool
     S = (order, pos, np.zeros((p, p), np.int64), np.zeros(p, np.int64), np.zeros(p),
          np.arange(p), np.array([p]), np.full(levels, -1), np.zeros(levels, np.int64),
          np.zeros((levels, p), np.int64), np.zeros(levels, np.int64))
-    scratch = (np.zeros(p, np.int64), np.zeros(1, np.int64), mt)
+    scratch = (np.zeros(p, np.int64), np.zeros(1, np.int64), mt, stop)
     F = new_forest(cov, root_scores, node_cap, pool_cap, state_cap, reclaim)
     for k in range(p):
+        if stop[0]:
+            break
         y = order[k]
         S[4][y], S[3][y] = trace(F, y, pos, k, S[2][y], cov, K, scratch)
-    while F[3][OVERFLOW] == 0 and dfs(S, F, depth - 1, history, (cov, K, scratch)):
-        history.clear()  # each pass starts afresh, as causal-learn's does
-    return order, S[2], S[3], F[3][OVERFLOW] == 0, F[3][CLEARS]
+    return S, F, scratch
+
+
+@njit(**JIT)
+def _next_pass(S, F, cov, K, scratch, depth, history):
+    """One pass of the search (it changes S, F and scratch in place); True when it
+    improved the score, so that another pass is due."""
+    if F[3][OVERFLOW] != 0 or scratch[3][0] or not dfs(S, F, depth - 1, history,
+                                                       (cov, K, scratch)):
+        return False
+    history.clear()  # each pass starts afresh, as causal-learn's does
+    return True
+
+
+def _grasp_search(order, cov, K, root_scores, mt, depth, room, reclaim):
+    """(order, par, npar, fitted, clears) of one search in a forest of ``room``. It runs
+    in a worker thread (the kernels release the GIL) while this one waits, so Ctrl-C or
+    SIGTERM lands here at once; it then stops the search and is raised."""
+    stop, out = np.zeros(1, np.int64), []
+
+    def search() -> None:
+        try:
+            S, F, scratch = _start(order, cov, K, root_scores, mt, stop, depth, *room,
+                                   reclaim)
+            history = List.empty_list(types.int64[::1])
+            while _next_pass(S, F, cov, K, scratch, depth, history):
+                pass
+            out.append((S[0], S[2], S[3], F[3][OVERFLOW] == 0, int(F[3][CLEARS])))
+        except BaseException as exc:  # re-raised in the caller's thread
+            out.append(exc)
+
+    worker = threading.Thread(target=search, name="avili-grasp", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except BaseException:
+        stop[0] = 1
+        worker.join()
+        raise
+    if isinstance(out[0], BaseException):
+        raise out[0]
+    return out[0]
 
 
 # bytes of tree storage: a node's ints and scores (9 x 8 + 2 x 8); a pool slot (an add, its
@@ -321,8 +367,8 @@ def grasp_search(order: np.ndarray, cov: np.ndarray, consts: np.ndarray,
     cap = forest_room(p, budget)
     room = tuple(min(want, most) for want, most in zip(first_room(p), cap))
     while True:
-        out = _grasp_search(order.copy(), cov, consts, root_scores, mt.copy(), depth,
-                            List.empty_list(types.int64[::1]), *room, room == cap)
+        out = _grasp_search(order.copy(), cov, consts, root_scores, mt.copy(), depth, room,
+                            room == cap)
         if out[3]:
             return out[0], out[1], out[2], out[4]
         assert room != cap, "forest_room leaves room for any one trace"

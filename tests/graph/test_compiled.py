@@ -116,3 +116,32 @@ def test_any_budget_finishes_with_the_same_graph():
     assert tiny[3] > roomy[3]
     for a, b in zip(tiny[:3], roomy[:3]):
         np.testing.assert_array_equal(a, b)
+
+
+def test_an_interrupt_stops_the_search_and_is_raised(monkeypatch):
+    """Ctrl-C or SIGTERM reaches the waiting thread; it stops the search thread (which
+    checks a flag in its loops) and raises, leaving no search running."""
+    import threading
+
+    join = threading.Thread.join
+
+    def interrupted(self, timeout=None):
+        if self.name == "avili-grasp" and timeout is not None:
+            raise KeyboardInterrupt
+        return join(self, timeout)
+
+    monkeypatch.setattr(threading.Thread, "join", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _search(linear_gaussian(120, 3000, 0)[0], 1 << 26)
+    assert not any(t.name == "avili-grasp" for t in threading.enumerate())
+
+
+def test_errors_in_the_search_thread_are_raised_in_the_caller(monkeypatch):
+    from avili.graph import compiledsearch
+
+    def broken(*args):
+        raise MemoryError("no room")
+
+    monkeypatch.setattr(compiledsearch, "_start", broken)
+    with pytest.raises(MemoryError, match="no room"):
+        _search(linear_gaussian(10, 300, 0)[0], 1 << 20)

@@ -85,9 +85,9 @@ def main() -> None:
         if stage == "eval":
             rows[-1]["test_avg_mAP"] = json.loads(out)["models"][0]["avg_mAP"]
         print(json.dumps(rows[-1]), flush=True)
-    rec = avili.recovery(avili.load_graph(work / "graph.npz"),
-                         avili.load_graph(work / "planted.npz"))
-    classes = len(avili.load_graph(work / "planted.npz").class_names)
+    planted = avili.load_graph(work / "planted.npz")
+    rec = avili.recovery(avili.load_graph(work / "graph.npz"), planted)
+    classes = len(planted.class_names)
     print(f"\nmachine: {platform.machine()}, {platform.python_version()}; {args.clips} clips, "
           f"{classes} classes, 128-d audio, 1024-d visual; {args.epochs} epochs; "
           f"--max-memory {args.max_memory:g}; graph: {args.algorithm}, lambda "

@@ -249,7 +249,7 @@ def dfs(S, F, depth, history, model):
         saves[level] = _save(S, i, js[level])
         _tuck(S, i, js[level], scratch)
         bump = _update(S, F, i, js[level], cov, K, scratch)
-        if F[3][OVERFLOW]:  # one trace does not fit: the caller reports it
+        if F[3][OVERFLOW]:  # the forest is full: the caller reruns with more room
             return False
         if bump > 1e-6:
             return True

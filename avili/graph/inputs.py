@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from avili.config import INPUT_KINDS, GraphConfig
-
-PROBABILITY_KINDS = ("probs", "probs-linear")  # values must lie in [0, 1]; lift applies
 from avili.data.softlabels import SoftLabels
 from avili.errors import AviliError
+
+PROBABILITY_KINDS = ("probs", "probs-linear")  # values must lie in [0, 1]; lift applies
 
 LOGIT_EPS = 1e-4
 
